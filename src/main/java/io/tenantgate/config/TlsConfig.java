@@ -1,0 +1,59 @@
+package io.tenantgate.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Edge TLS: the gateway's server certificate and key, the platform root(s) client chains must
+ * validate to, the allowed protocol versions and the SSL engine.
+ */
+public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<String> protocols,
+    SslEngine engine, Duration handshakeTimeout) {
+
+  private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
+
+  public TlsConfig {
+    protocols = List.copyOf(protocols);
+  }
+
+  /** Which TLS implementation terminates edge connections. */
+  public enum SslEngine {
+    /** BoringSSL via netty-tcnative when it loads, else the JDK engine. */
+    AUTO,
+    OPENSSL,
+    JDK;
+
+    static SslEngine parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+  }
+
+  static TlsConfig parse(Node n, GatewayConfig.Paths paths) {
+    Path cert = paths.resolve(n.requiredString("certFile"));
+    Path key = paths.resolve(n.requiredString("keyFile"));
+    Path ca = paths.resolve(n.requiredString("clientCaFile"));
+    List<String> protocols = n.strings("protocols", List.of("TLSv1.3"));
+    if (protocols.isEmpty()) {
+      n.problem("protocols", "must name at least one of " + ALLOWED_PROTOCOLS);
+    }
+    for (String p : protocols) {
+      if (!ALLOWED_PROTOCOLS.contains(p)) {
+        n.problem("protocols", "'" + p + "' is not one of " + ALLOWED_PROTOCOLS);
+      }
+    }
+    SslEngine engine = n.enumValue("engine", SslEngine.AUTO, SslEngine.class, SslEngine::parse);
+    Duration hs = n.duration("handshakeTimeout", Duration.ofSeconds(10));
+    if (hs.isZero()) {
+      n.problem("handshakeTimeout", "must be greater than zero");
+    }
+    n.rejectUnknownKeys();
+    return new TlsConfig(cert, key, ca, protocols, engine, hs);
+  }
+}

@@ -1,0 +1,71 @@
+package io.tenantgate.error;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The one place that writes the gateway's own error replies: {@code application/problem+json}
+ * (RFC 9457) for HTTP, trailers-only {@code grpc-status} for gRPC.
+ */
+public final class ErrorReplies {
+  public static final String PROBLEM_JSON = "application/problem+json";
+
+  private ErrorReplies() {
+  }
+
+  /**
+   * Writes the reply for {@code failure} unless the response has already started.
+   *
+   * @param grpc whether the request was a gRPC call
+   * @param closeConnection ask an HTTP/1.1 client to close the connection afterwards
+   */
+  public static Future<Void> write(HttpServerResponse resp, Failure failure, boolean grpc,
+      String requestId, boolean closeConnection) {
+    if (resp.headWritten() || resp.ended() || resp.closed()) {
+      return Future.succeededFuture();
+    }
+    resp.headers().clear();
+    if (closeConnection) {
+      resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (requestId != null) {
+      resp.putHeader("x-request-id", requestId);
+    }
+    if (grpc) {
+      return resp.setStatusCode(200)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/grpc")
+          .putHeader("grpc-status", Integer.toString(failure.grpcStatus().code()))
+          .putHeader("grpc-message", percentEncode(failure.code() + ": " + failure.message()))
+          .putHeader("tenantgate-reason", failure.code())
+          .end();
+    }
+    JsonObject body = new JsonObject()
+        .put("type", "urn:tenantgate:problem:" + failure.code())
+        .put("title", failure.message())
+        .put("status", failure.httpStatus())
+        .put("reason", failure.code());
+    if (requestId != null) {
+      body.put("request_id", requestId);
+    }
+    return resp.setStatusCode(failure.httpStatus())
+        .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
+        .end(body.toBuffer());
+  }
+
+  /** grpc-message is percent-encoded per the gRPC HTTP/2 spec. */
+  static String percentEncode(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c <= 0x7e && c != '%') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,70 @@
+package io.tenantgate.error;
+
+/**
+ * The closed vocabulary of failures a client can see. Every refusal, limit hit or upstream problem
+ * the gateway itself reports is one constant: it fixes the HTTP status, the gRPC status, the
+ * reason code used in problem+json bodies, logs and metric tags, and the public message.
+ */
+public enum Failure {
+  NO_CLIENT_CERT("no_client_cert", 401, GrpcStatus.UNAUTHENTICATED, "A client certificate is required"),
+  TLS_HANDSHAKE("tls_handshake", 400, GrpcStatus.UNAVAILABLE, "The TLS handshake failed"),
+  UNKNOWN_CA("unknown_ca", 401, GrpcStatus.UNAUTHENTICATED, "The certificate was not issued by a registered tenant CA"),
+  BAD_CHAIN("bad_chain", 401, GrpcStatus.UNAUTHENTICATED, "The certificate chain does not validate to the platform root"),
+  EXPIRED("expired", 401, GrpcStatus.UNAUTHENTICATED, "The certificate has expired"),
+  NOT_YET_VALID("not_yet_valid", 401, GrpcStatus.UNAUTHENTICATED, "The certificate is not yet valid"),
+  NOT_CLIENT_CERT("not_client_cert", 401, GrpcStatus.UNAUTHENTICATED, "The certificate is not a client certificate"),
+  LEAF_IS_CA("leaf_is_ca", 401, GrpcStatus.UNAUTHENTICATED, "A CA certificate cannot be used as a client certificate"),
+  BAD_CN("bad_cn", 401, GrpcStatus.UNAUTHENTICATED, "The certificate subject does not name a component of a tenant"),
+  SPIFFE_MISMATCH("spiffe_mismatch", 401, GrpcStatus.UNAUTHENTICATED, "The SPIFFE ID does not agree with the certificate subject"),
+  REVOKED("revoked", 401, GrpcStatus.UNAUTHENTICATED, "The certificate has been revoked"),
+  TENANT_MISMATCH("tenant_mismatch", 403, GrpcStatus.PERMISSION_DENIED, "The certificate names a tenant other than its issuing CA's"),
+  TENANT_SUSPENDED("tenant_suspended", 403, GrpcStatus.PERMISSION_DENIED, "The tenant is suspended"),
+  CA_DISABLED("ca_disabled", 403, GrpcStatus.PERMISSION_DENIED, "The issuing tenant CA is disabled"),
+  PINNED_TENANT("pinned_tenant", 403, GrpcStatus.PERMISSION_DENIED, "This listener does not serve the certificate's tenant"),
+
+  NO_ROUTE("no_route", 404, GrpcStatus.UNIMPLEMENTED, "No route matches the request"),
+  BAD_REQUEST("bad_request", 400, GrpcStatus.INVALID_ARGUMENT, "The request is malformed"),
+  GRPC_REQUIRES_HTTP2("grpc_requires_http2", 426, GrpcStatus.INTERNAL, "gRPC requires HTTP/2"),
+  BODY_TOO_LARGE("body_too_large", 413, GrpcStatus.RESOURCE_EXHAUSTED, "The request body exceeds the configured limit"),
+  UPSTREAM_UNAVAILABLE("upstream_unavailable", 502, GrpcStatus.UNAVAILABLE, "The upstream service is unavailable"),
+  UPSTREAM_TIMEOUT("upstream_timeout", 504, GrpcStatus.UNAVAILABLE, "The upstream service did not answer in time"),
+  UPSTREAM_RESET("upstream_reset", 502, GrpcStatus.UNAVAILABLE, "The upstream service reset the stream"),
+  CLIENT_CLOSED("client_closed", 499, GrpcStatus.CANCELLED, "The client closed the request"),
+  SHUTTING_DOWN("shutting_down", 503, GrpcStatus.UNAVAILABLE, "The gateway is shutting down"),
+  INTERNAL("internal", 500, GrpcStatus.INTERNAL, "Internal gateway error");
+
+  private final String code;
+  private final int httpStatus;
+  private final GrpcStatus grpcStatus;
+  private final String message;
+
+  Failure(String code, int httpStatus, GrpcStatus grpcStatus, String message) {
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.grpcStatus = grpcStatus;
+    this.message = message;
+  }
+
+  /** Reason code: stable, lowercase, used in problem+json, logs and metric tags. */
+  public String code() {
+    return code;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public GrpcStatus grpcStatus() {
+    return grpcStatus;
+  }
+
+  /** Message safe to show to any client. */
+  public String message() {
+    return message;
+  }
+
+  /** True for refusals of the client's identity (as opposed to routing or upstream failures). */
+  public boolean isIdentityRefusal() {
+    return ordinal() <= PINNED_TENANT.ordinal();
+  }
+}

@@ -1,0 +1,113 @@
+package io.tenantgate.identity;
+
+import io.tenantgate.error.Failure;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.tenantgate.tenant.TenantCa;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXReason;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * DESIGN.md rule 1: the client chain validates to the platform root (signatures, validity,
+ * basicConstraints and pathlen, name constraints) and the leaf is a client certificate. Runs in the
+ * TLS handshake; a failure is a {@link Failure} with a precise reason.
+ */
+final class ChainVerifier {
+  private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+  private static final int DIGITAL_SIGNATURE = 0;
+
+  private ChainVerifier() {
+  }
+
+  /** Null when the chain is valid, else the reason it is not. */
+  static Failure verify(List<X509Certificate> chain, PlatformTrust trust, RegistrySnapshot snapshot, Date now) {
+    if (chain.isEmpty()) {
+      return Failure.NO_CLIENT_CERT;
+    }
+    X509Certificate leaf = chain.get(0);
+    Failure leafFailure = checkLeaf(leaf, now);
+    if (leafFailure != null) {
+      return leafFailure;
+    }
+    List<X509Certificate> mids = PeerChain.intermediates(chain, trust);
+    if (mids.size() > 1) {
+      return Failure.BAD_CHAIN;
+    }
+    List<X509Certificate> path = new ArrayList<>(2);
+    path.add(leaf);
+    if (mids.size() == 1) {
+      path.add(mids.get(0));
+    } else {
+      TenantCa ca = PeerChain.issuingCa(chain, trust, snapshot);
+      if (ca == null) {
+        return Failure.UNKNOWN_CA;
+      }
+      path.add(ca.certificate());
+    }
+    return validate(path, trust, now);
+  }
+
+  private static Failure checkLeaf(X509Certificate leaf, Date now) {
+    if (leaf.getBasicConstraints() >= 0) {
+      return Failure.LEAF_IS_CA;
+    }
+    try {
+      leaf.checkValidity(now);
+    } catch (CertificateExpiredException e) {
+      return Failure.EXPIRED;
+    } catch (CertificateNotYetValidException e) {
+      return Failure.NOT_YET_VALID;
+    }
+    try {
+      List<String> eku = leaf.getExtendedKeyUsage();
+      boolean[] ku = leaf.getKeyUsage();
+      if (eku == null || !eku.contains(CLIENT_AUTH) || ku != null && !ku[DIGITAL_SIGNATURE]) {
+        return Failure.NOT_CLIENT_CERT;
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      return Failure.NOT_CLIENT_CERT;
+    }
+    return null;
+  }
+
+  private static Failure validate(List<X509Certificate> path, PlatformTrust trust, Date now) {
+    try {
+      PKIXParameters params = new PKIXParameters(trust.anchors());
+      params.setRevocationEnabled(false);
+      params.setDate(now);
+      CertPathValidator.getInstance("PKIX")
+          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+      return null;
+    } catch (CertPathValidatorException e) {
+      return reasonOf(e);
+    } catch (GeneralSecurityException e) {
+      return Failure.BAD_CHAIN;
+    }
+  }
+
+  private static Failure reasonOf(CertPathValidatorException e) {
+    CertPathValidatorException.Reason r = e.getReason();
+    if (r == CertPathValidatorException.BasicReason.EXPIRED) {
+      return Failure.EXPIRED;
+    }
+    if (r == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+      return Failure.NOT_YET_VALID;
+    }
+    if (r == PKIXReason.NO_TRUST_ANCHOR) {
+      return Failure.UNKNOWN_CA;
+    }
+    if (r == PKIXReason.INVALID_NAME) {
+      return Failure.TENANT_MISMATCH;
+    }
+    return Failure.BAD_CHAIN;
+  }
+}

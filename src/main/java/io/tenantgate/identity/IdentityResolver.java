@@ -1,0 +1,143 @@
+package io.tenantgate.identity;
+
+import io.tenantgate.config.IdentityConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.pki.Fingerprints;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.tenantgate.tenant.Tenant;
+import io.tenantgate.tenant.TenantCa;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.security.auth.x500.X500Principal;
+
+/**
+ * DESIGN.md rules 2-5 on a chain that already passed rule 1 in the handshake: the issuing CA is a
+ * registered, active tenant CA; the CN parses and names that CA's tenant; a SPIFFE SAN agrees; the
+ * serial is not revoked; the tenant is active; the listener's pin admits the tenant. Pure and cheap:
+ * run once per connection, and again on each registry change for the connections still open.
+ */
+public final class IdentityResolver {
+  private static final int SAN_DNS = 2;
+  private static final int SAN_URI = 6;
+
+  private final IdentityConfig naming;
+  private final Set<String> tenantPin;
+
+  public IdentityResolver(IdentityConfig naming, Collection<String> tenantPin) {
+    this.naming = naming;
+    this.tenantPin = Set.copyOf(tenantPin);
+  }
+
+  public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
+    List<X509Certificate> chain = PeerChain.x509(peerChain);
+    if (chain.isEmpty()) {
+      return Resolution.refused(Failure.NO_CLIENT_CERT, null);
+    }
+    TenantCa ca = PeerChain.issuingCa(chain, trust, snapshot);
+    Tenant tenant = ca == null ? null : snapshot.tenant(ca.tenantId());
+    if (tenant == null) {
+      return Resolution.refused(Failure.UNKNOWN_CA, null);
+    }
+    String slug = tenant.slug();
+    if (!ca.active()) {
+      return Resolution.refused(Failure.CA_DISABLED, slug);
+    }
+    X509Certificate leaf = chain.get(0);
+    String subject = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253);
+    ComponentName name = ComponentName.parse(singleCn(subject), naming.trustDomain());
+    if (name == null) {
+      return Resolution.refused(Failure.BAD_CN, slug);
+    }
+    if (!name.tenantSlug().equals(slug)) {
+      return Resolution.refused(Failure.TENANT_MISMATCH, slug);
+    }
+    Sans sans = sans(leaf);
+    if (sans == null || !sans.dnsWithin(slug + "." + naming.trustDomain())) {
+      return Resolution.refused(sans == null ? Failure.BAD_CN : Failure.TENANT_MISMATCH, slug);
+    }
+    SpiffeId spiffe = null;
+    if (!sans.spiffe().isEmpty()) {
+      spiffe = sans.spiffe().size() == 1 ? SpiffeId.parse(sans.spiffe().get(0)) : null;
+      if (spiffe == null || !agrees(spiffe, name)) {
+        return Resolution.refused(Failure.SPIFFE_MISMATCH, slug);
+      }
+    }
+    String serial = Fingerprints.serialHex(leaf.getSerialNumber());
+    if (snapshot.isRevoked(serial)) {
+      return Resolution.refused(Failure.REVOKED, slug);
+    }
+    if (!tenant.active()) {
+      return Resolution.refused(Failure.TENANT_SUSPENDED, slug);
+    }
+    if (!tenantPin.isEmpty() && !tenantPin.contains(slug)) {
+      return Resolution.refused(Failure.PINNED_TENANT, slug);
+    }
+    String type = spiffe != null ? spiffe.componentType() : ComponentTypes.fromComponentId(name.componentId());
+    return Resolution.accepted(ClientIdentity.of(tenant.id(), slug, name.partitionId(), name.componentId(), type,
+        Fingerprints.sha256Hex(leaf), serial, subject, spiffe == null ? null : spiffe.uri(), ca.spkiSha256()));
+  }
+
+  private boolean agrees(SpiffeId id, ComponentName name) {
+    return id.trustDomain().equals(naming.spiffeTrustDomain()) && id.tenantSlug().equals(name.tenantSlug())
+        && id.partitionId().equals(name.partitionId()) && id.componentId().equals(name.componentId());
+  }
+
+  /** The CN when the subject has exactly one, else null. */
+  static String singleCn(String rfc2253) {
+    try {
+      String cn = null;
+      for (Rdn rdn : new LdapName(rfc2253).getRdns()) {
+        if ("CN".equalsIgnoreCase(rdn.getType())) {
+          if (cn != null || !(rdn.getValue() instanceof String s)) {
+            return null;
+          }
+          cn = s;
+        }
+      }
+      return cn;
+    } catch (InvalidNameException e) {
+      return null;
+    }
+  }
+
+  private record Sans(List<String> dns, List<String> spiffe) {
+    boolean dnsWithin(String domain) {
+      for (String d : dns) {
+        if (!d.endsWith("." + domain)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** DNS and spiffe:// URI SANs; null when the extension cannot be parsed. */
+  private static Sans sans(X509Certificate leaf) {
+    try {
+      Collection<List<?>> all = leaf.getSubjectAlternativeNames();
+      List<String> dns = new ArrayList<>();
+      List<String> spiffe = new ArrayList<>();
+      if (all != null) {
+        for (List<?> san : all) {
+          int type = (Integer) san.get(0);
+          if (type == SAN_DNS) {
+            dns.add(String.valueOf(san.get(1)));
+          } else if (type == SAN_URI && String.valueOf(san.get(1)).startsWith(SpiffeId.SCHEME)) {
+            spiffe.add(String.valueOf(san.get(1)));
+          }
+        }
+      }
+      return new Sans(dns, spiffe);
+    } catch (CertificateParsingException | RuntimeException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.tenantgate.identity;
+
+import io.tenantgate.pki.Fingerprints;
+import io.tenantgate.pki.KeyIdentifiers;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.tenantgate.tenant.TenantCa;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a chain as the client sent it (leaf first). The platform has exactly one CA level below the
+ * root, so a usable chain is the leaf, optionally its tenant CA, optionally the root. A client that
+ * sends only its leaf gets its tenant CA completed from the registry by key identifier.
+ */
+final class PeerChain {
+  private PeerChain() {
+  }
+
+  static List<X509Certificate> x509(List<? extends Certificate> chain) {
+    List<X509Certificate> out = new ArrayList<>(chain.size());
+    for (Certificate c : chain) {
+      if (!(c instanceof X509Certificate x)) {
+        return List.of();
+      }
+      out.add(x);
+    }
+    return out;
+  }
+
+  /** The certificates between the leaf and the root: the client's, minus any root it included. */
+  static List<X509Certificate> intermediates(List<X509Certificate> chain, PlatformTrust trust) {
+    List<X509Certificate> out = new ArrayList<>(2);
+    for (int i = 1; i < chain.size(); i++) {
+      if (!trust.isRoot(chain.get(i))) {
+        out.add(chain.get(i));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The registered tenant CA that issued the leaf, or null. With an intermediate sent, it is that
+   * certificate (by SPKI hash); without, the registry CA whose key id the leaf's AKI names.
+   */
+  static TenantCa issuingCa(List<X509Certificate> chain, PlatformTrust trust, RegistrySnapshot snapshot) {
+    List<X509Certificate> mids = intermediates(chain, trust);
+    if (mids.size() == 1) {
+      return snapshot.caBySpki(Fingerprints.spkiSha256Hex(mids.get(0)));
+    }
+    if (mids.isEmpty()) {
+      String aki = KeyIdentifiers.authorityKeyId(chain.get(0));
+      return aki == null ? null : snapshot.caByKeyId(aki);
+    }
+    return null;
+  }
+}

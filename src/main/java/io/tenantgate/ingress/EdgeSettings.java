@@ -1,0 +1,17 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.EdgeTrustManager;
+import io.tenantgate.identity.IdentityResolver;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.tenant.TenantRegistry;
+import io.vertx.core.Promise;
+
+/**
+ * What the launcher hands every edge verticle instance: configuration and the shared services.
+ *
+ * @param boundPort completed with the port actually bound (useful with port 0)
+ */
+public record EdgeSettings(GatewayConfig config, TenantRegistry registry, EdgeTrustManager trustManager,
+    IdentityResolver resolver, GatewayMetrics metrics, Promise<Integer> boundPort) {
+}

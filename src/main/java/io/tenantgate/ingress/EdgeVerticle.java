@@ -1,0 +1,214 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.config.EdgeConfig;
+import io.tenantgate.config.LimitsConfig;
+import io.tenantgate.config.RouteConfig;
+import io.tenantgate.error.ErrorReplies;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.EdgeTlsOptions;
+import io.tenantgate.identity.HandshakeFailures;
+import io.tenantgate.identity.Resolution;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The edge listener, one instance per event loop, all sharing the port. The request path, in order:
+ * <ol>
+ *   <li>TLS handshake: client certificate required, rule 1 checked by the trust manager;</li>
+ *   <li>connection handler: identity resolved once (rules 2-5) and kept with the connection;</li>
+ *   <li>request handler: refused identity -> error reply and the connection is shut down;
+ *       otherwise route lookup -> strip and stamp headers -> relay (HTTP/gRPC or WebSocket).</li>
+ * </ol>
+ * Registry changes re-resolve every open connection of this loop and close those no longer allowed.
+ */
+public final class EdgeVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
+
+  private final EdgeSettings settings;
+  private final Map<HttpConnection, EdgeConnection> connections = new HashMap<>();
+  private RouteTable routes;
+  private Upstreams upstreams;
+  private HttpRelay httpRelay;
+  private WebSocketRelay webSocketRelay;
+  private Runnable unsubscribe;
+  private long sweepTimer = -1;
+
+  public EdgeVerticle(EdgeSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    EdgeConfig edge = settings.config().edge();
+    LimitsConfig limits = edge.limits();
+    routes = new RouteTable(settings.config().routes());
+    upstreams = new Upstreams(vertx, settings.config().routes(), limits);
+    httpRelay = new HttpRelay(upstreams, limits);
+    webSocketRelay = new WebSocketRelay(upstreams, limits);
+    HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.trustManager())
+        .setHost(edge.host())
+        .setPort(edge.port())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setMaxInitialLineLength(limits.maxInitialLineLength())
+        .setInitialSettings(new Http2Settings()
+            .setMaxConcurrentStreams(limits.maxConcurrentStreams())
+            .setMaxHeaderListSize(limits.maxHeaderSize()))
+        .setTcpKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setHttp2ClearTextEnabled(false)
+        .setDecompressionSupported(false)
+        .setCompressionSupported(false);
+    HttpServer server = vertx.createHttpServer(options)
+        .connectionHandler(this::onConnection)
+        .requestHandler(this::onRequest)
+        .invalidRequestHandler(this::onInvalidRequest)
+        .exceptionHandler(this::onConnectionError);
+    unsubscribe = settings.registry().onChange(s -> context.runOnContext(v -> revalidate(s)));
+    long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
+    sweepTimer = vertx.setPeriodic(sweepMillis, id -> closeIdle(limits));
+    return server.listen().onSuccess(s -> settings.boundPort().tryComplete(s.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (unsubscribe != null) {
+      unsubscribe.run();
+    }
+    vertx.cancelTimer(sweepTimer);
+    return upstreams.close();
+  }
+
+  private void onConnection(HttpConnection conn) {
+    Resolution r = resolve(conn);
+    EdgeConnection ec = new EdgeConnection(conn, r, System.nanoTime());
+    connections.put(conn, ec);
+    if (r.isAccepted()) {
+      settings.metrics().handshake("ok", "none", r.tenantSlug());
+    } else {
+      settings.metrics().refusal(r.failure().code(), r.tenantSlug(), "request");
+      LOG.info("op=identity outcome=refused reason={} tenant={} peer={}", r.failure().code(), r.tenantSlug(),
+          ec.peerHost);
+    }
+    settings.metrics().connectionOpened(r.tenantSlug());
+    conn.closeHandler(v -> {
+      EdgeConnection gone = connections.remove(conn);
+      if (gone != null) {
+        settings.metrics().connectionClosed(gone.tenantSlug());
+      }
+    });
+    conn.exceptionHandler(err -> LOG.debug("op=connection outcome=error tenant={} peer={} cause={}",
+        ec.tenantSlug(), ec.peerHost, err.toString()));
+  }
+
+  /** Errors before a connection exists: failed handshakes the trust manager did not already count. */
+  private void onConnectionError(Throwable err) {
+    Failure f = HandshakeFailures.classify(err);
+    if (f == null) {
+      LOG.debug("op=accept outcome=error cause={}", err.toString());
+      return;
+    }
+    settings.metrics().refusal(f.code(), null, "handshake");
+    settings.metrics().handshake("failed", f.code(), null);
+    LOG.info("op=handshake outcome=refused reason={} cause=\"{}\"", f.code(), err.getMessage());
+  }
+
+  private Resolution resolve(HttpConnection conn) {
+    try {
+      return settings.resolver().resolve(conn.peerCertificates(), settings.trustManager().trust(),
+          settings.registry().snapshot());
+    } catch (SSLPeerUnverifiedException e) {
+      return Resolution.refused(Failure.NO_CLIENT_CERT, null);
+    }
+  }
+
+  private void onRequest(HttpServerRequest req) {
+    req.pause();
+    EdgeConnection conn = connections.get(req.connection());
+    boolean grpc = isGrpc(req);
+    RequestMeta meta = RequestMeta.of(req.getHeader(RequestMeta.REQUEST_ID), req.getHeader(RequestMeta.TRACEPARENT),
+        conn == null ? "unknown" : conn.peerHost, req.authority() == null ? null : req.authority().toString());
+    if (conn == null || !conn.resolution.isAccepted()) {
+      Failure f = conn == null ? Failure.NO_CLIENT_CERT : conn.resolution.failure();
+      refuse(req, conn, meta, grpc, f);
+      return;
+    }
+    if (grpc && req.version() != HttpVersion.HTTP_2) {
+      new Exchange(req, conn, meta, false, "none", settings.metrics()).fail(Failure.GRPC_REQUIRES_HTTP2, null);
+      return;
+    }
+    RouteConfig route = grpc ? routes.grpc(req.path()) : routes.http(req.path());
+    if (route == null) {
+      new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.NO_ROUTE, null);
+      return;
+    }
+    Exchange ex = new Exchange(req, conn, meta, grpc, route.name(), settings.metrics());
+    if (!grpc && isWebSocketUpgrade(req)) {
+      webSocketRelay.forward(ex, route, conn.resolution.identity());
+    } else {
+      httpRelay.forward(ex, route, conn.resolution.identity());
+    }
+  }
+
+  private void refuse(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, Failure f) {
+    ErrorReplies.write(req.response(), f, grpc, meta.requestId(), true)
+        .onComplete(v -> req.connection().shutdown(1, TimeUnit.SECONDS));
+  }
+
+  private void onInvalidRequest(HttpServerRequest req) {
+    ErrorReplies.write(req.response(), Failure.BAD_REQUEST, false, null, true)
+        .onComplete(v -> req.connection().close());
+  }
+
+  /** A new snapshot: connections whose identity no longer holds are closed. */
+  private void revalidate(RegistrySnapshot snapshot) {
+    for (EdgeConnection ec : List.copyOf(connections.values())) {
+      if (!ec.resolution.isAccepted()) {
+        continue;
+      }
+      Resolution now = resolve(ec.http);
+      if (now.isAccepted()) {
+        ec.resolution = now;
+        continue;
+      }
+      ec.resolution = now;
+      settings.metrics().refusal(now.failure().code(), now.tenantSlug(), "revalidation");
+      LOG.info("op=identity.revalidate outcome=closed reason={} tenant={} peer={} registry_version={}",
+          now.failure().code(), now.tenantSlug(), ec.peerHost, snapshot.version());
+      ec.http.close();
+    }
+  }
+
+  private void closeIdle(LimitsConfig limits) {
+    long deadline = System.nanoTime() - limits.idleTimeout().toNanos();
+    for (EdgeConnection ec : List.copyOf(connections.values())) {
+      if (ec.idleSince(deadline)) {
+        LOG.debug("op=connection.idle_close tenant={} peer={}", ec.tenantSlug(), ec.peerHost);
+        ec.http.close();
+      }
+    }
+  }
+
+  private static boolean isGrpc(HttpServerRequest req) {
+    String ct = req.getHeader("content-type");
+    return ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16);
+  }
+
+  private static boolean isWebSocketUpgrade(HttpServerRequest req) {
+    String upgrade = req.getHeader("upgrade");
+    return upgrade != null && upgrade.equalsIgnoreCase("websocket") && req.version() != HttpVersion.HTTP_2;
+  }
+}

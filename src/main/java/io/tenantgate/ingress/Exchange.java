@@ -1,0 +1,119 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.error.ErrorReplies;
+import io.tenantgate.error.Failure;
+import io.tenantgate.error.GrpcStatus;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request or stream from arrival to its single outcome. Whatever happens (upstream refused,
+ * client reset, limit hit, upstream died mid-stream) {@link #fail} and {@link #completed} make sure
+ * exactly one response is written or the stream is torn down, the upstream request is cancelled,
+ * the connection's stream count is released and the request is counted once.
+ */
+final class Exchange {
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
+
+  final HttpServerRequest req;
+  final HttpServerResponse resp;
+  final EdgeConnection conn;
+  final RequestMeta meta;
+  final boolean grpc;
+  final String routeName;
+  private final GatewayMetrics metrics;
+  private final long startNanos;
+  private HttpClientRequest upstream;
+  private boolean finished;
+  private Failure failure;
+
+  Exchange(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
+      GatewayMetrics metrics) {
+    this.req = req;
+    this.resp = req.response();
+    this.conn = conn;
+    this.meta = meta;
+    this.grpc = grpc;
+    this.routeName = routeName;
+    this.metrics = metrics;
+    this.startNanos = System.nanoTime();
+    conn.streamStarted(startNanos);
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  void upstream(HttpClientRequest creq) {
+    this.upstream = creq;
+  }
+
+  String protocol() {
+    if (grpc) {
+      return "grpc";
+    }
+    return req.version() == HttpVersion.HTTP_2 ? "h2" : "h1";
+  }
+
+  /** The exchange ended normally: the response was fully relayed. */
+  void completed() {
+    finish(resp.getStatusCode());
+  }
+
+  /** Ends the exchange with {@code f}: an error reply if nothing was sent yet, else a torn-down stream. */
+  void fail(Failure f, Throwable cause) {
+    if (finished) {
+      return;
+    }
+    failure = f;
+    if (f == Failure.INTERNAL) {
+      LOG.error("op=forward outcome=error request_id={} tenant={} route={}", meta.requestId(), conn.tenantSlug(),
+          routeName, cause);
+    } else if (LOG.isDebugEnabled()) {
+      LOG.debug("op=forward outcome={} request_id={} tenant={} route={} cause={}", f.code(), meta.requestId(),
+          conn.tenantSlug(), routeName, cause == null ? "" : cause.toString());
+    }
+    if (upstream != null) {
+      upstream.reset();
+    }
+    if (!resp.headWritten()) {
+      ErrorReplies.write(resp, f, grpc, meta.requestId(), f == Failure.BODY_TOO_LARGE);
+      if (f == Failure.BODY_TOO_LARGE && req.version() != HttpVersion.HTTP_2) {
+        conn.http.close();
+      }
+      finish(grpc ? 200 : f.httpStatus());
+      return;
+    }
+    if (grpc && !resp.ended() && !resp.closed()) {
+      resp.trailers().set("grpc-status", Integer.toString(GrpcStatus.UNAVAILABLE.code()))
+          .set("grpc-message", f.code());
+      resp.end();
+    } else if (!resp.ended() && !resp.closed()) {
+      if (req.version() == HttpVersion.HTTP_2) {
+        resp.reset();
+      } else {
+        conn.http.close();
+      }
+    }
+    finish(f.httpStatus());
+  }
+
+  private void finish(int status) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    long now = System.nanoTime();
+    conn.streamEnded(now);
+    metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos);
+  }
+
+  Failure failure() {
+    return failure;
+  }
+}

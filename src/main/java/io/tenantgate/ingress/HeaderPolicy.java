@@ -1,0 +1,85 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.identity.IdentityHeaders;
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Strip, then stamp. Copies a client's request headers for core without hop-by-hop headers,
+ * without any header claiming an identity or a forwarding path, and then sets the trusted ones.
+ * The order is the point: nothing a client sends can survive under a trusted name.
+ */
+final class HeaderPolicy {
+  /** RFC 9110 hop-by-hop headers plus the legacy ones proxies must not forward. */
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+      "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "host",
+      "content-length", "http2-settings");
+  /** Forwarding headers only the gateway may write. */
+  private static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-host",
+      "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded");
+
+  private HeaderPolicy() {
+  }
+
+  /**
+   * Builds the upstream request headers.
+   *
+   * @param keepTe whether {@code te: trailers} travels on (gRPC needs it)
+   */
+  static MultiMap forUpstream(MultiMap in, ClientIdentity identity, RequestMeta meta, boolean keepTe) {
+    Set<String> named = connectionNamed(in);
+    MultiMap out = MultiMap.caseInsensitiveMultiMap();
+    for (Map.Entry<String, String> h : in) {
+      String n = h.getKey().toLowerCase(Locale.ROOT);
+      if (n.startsWith(":") || HOP_BY_HOP.contains(n) || FORWARDING.contains(n) || named.contains(n)
+          || IdentityHeaders.isIdentityHeader(n) || n.equals(RequestMeta.REQUEST_ID) || n.equals(RequestMeta.TRACEPARENT)) {
+        continue;
+      }
+      out.add(n, h.getValue());
+    }
+    if (keepTe && "trailers".equalsIgnoreCase(in.get("te"))) {
+      out.set("te", "trailers");
+    }
+    for (Map.Entry<String, String> h : identity.headers()) {
+      out.set(h.getKey(), h.getValue());
+    }
+    out.set(RequestMeta.REQUEST_ID, meta.requestId());
+    out.set(RequestMeta.TRACEPARENT, meta.traceparent());
+    out.set("x-forwarded-for", meta.peerHost());
+    out.set("x-forwarded-proto", "https");
+    if (meta.authority() != null) {
+      out.set("x-forwarded-host", meta.authority());
+    }
+    return out;
+  }
+
+  /** Response headers for the client: the upstream's minus hop-by-hop ones. */
+  static void copyResponseHeaders(MultiMap from, MultiMap to, boolean keepContentLength) {
+    Set<String> named = connectionNamed(from);
+    for (Map.Entry<String, String> h : from) {
+      String n = h.getKey().toLowerCase(Locale.ROOT);
+      if (n.startsWith(":") || named.contains(n)
+          || (HOP_BY_HOP.contains(n) && !(keepContentLength && n.equals("content-length")))) {
+        continue;
+      }
+      to.add(n, h.getValue());
+    }
+  }
+
+  /** Headers a Connection header declares hop-by-hop (RFC 9110 section 7.6.1). */
+  private static Set<String> connectionNamed(MultiMap headers) {
+    String c = headers.get("connection");
+    if (c == null) {
+      return Set.of();
+    }
+    Set<String> out = new HashSet<>();
+    for (String tok : c.split(",")) {
+      out.add(tok.trim().toLowerCase(Locale.ROOT));
+    }
+    return out;
+  }
+}

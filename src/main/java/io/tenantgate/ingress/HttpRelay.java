@@ -1,0 +1,183 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.config.LimitsConfig;
+import io.tenantgate.config.RouteConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.ClientIdentity;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Relays a plain HTTP request or a gRPC call to core over a pooled client, streaming both
+ * directions with back-pressure (a full write queue pauses the other side), copying response
+ * trailers (gRPC status), and mapping every upstream failure into the error vocabulary.
+ */
+final class HttpRelay {
+  private final Upstreams upstreams;
+  private final LimitsConfig limits;
+
+  HttpRelay(Upstreams upstreams, LimitsConfig limits) {
+    this.upstreams = upstreams;
+    this.limits = limits;
+  }
+
+  void forward(Exchange ex, RouteConfig route, ClientIdentity identity) {
+    HttpServerRequest req = ex.req;
+    long declared = contentLength(req);
+    if (!ex.grpc && limits.maxBodySize() > 0 && declared > limits.maxBodySize()) {
+      ex.fail(Failure.BODY_TOO_LARGE, null);
+      return;
+    }
+    HttpClient client = ex.grpc ? upstreams.grpc(route) : upstreams.plain(route);
+    long idle = ex.grpc ? limits.streamIdleTimeout().toMillis() : limits.upstreamTimeout().toMillis();
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, ex.meta, ex.grpc);
+    RequestOptions options = new RequestOptions()
+        .setMethod(req.method())
+        .setHost(route.upstream().getHost())
+        .setPort(route.upstreamPort())
+        .setSsl(route.upstreamTls())
+        .setURI(req.uri())
+        .setHeaders(headers)
+        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
+        .setIdleTimeout(idle > 0 ? idle : -1);
+    ex.resp.closeHandler(v -> ex.fail(Failure.CLIENT_CLOSED, null));
+    req.exceptionHandler(err -> ex.fail(err instanceof StreamResetException ? Failure.CLIENT_CLOSED
+        : Failure.BAD_REQUEST, err));
+    client.request(options)
+        .compose(creq -> {
+          if (ex.finished()) {
+            creq.reset();
+            return Future.failedFuture("exchange already ended");
+          }
+          ex.upstream(creq);
+          sendBody(ex, creq, declared);
+          return creq.response();
+        })
+        .onSuccess(cresp -> relayResponse(ex, cresp))
+        .onFailure(err -> ex.fail(failureOf(err), err));
+  }
+
+  private void sendBody(Exchange ex, HttpClientRequest creq, long declared) {
+    HttpServerRequest req = ex.req;
+    boolean hasBody = declared > 0 || (declared < 0 && !req.isEnded() && mayHaveBody(req));
+    if (!hasBody) {
+      creq.end();
+      req.resume();
+      return;
+    }
+    if (declared >= 0) {
+      creq.putHeader("content-length", Long.toString(declared));
+    } else if (creq.version() != HttpVersion.HTTP_2) {
+      creq.setChunked(true);
+    }
+    creq.sendHead();
+    long max = ex.grpc ? 0 : limits.maxBodySize();
+    long[] received = {0};
+    req.handler(buf -> {
+      received[0] += buf.length();
+      if (max > 0 && received[0] > max) {
+        req.handler(null);
+        ex.fail(Failure.BODY_TOO_LARGE, null);
+        return;
+      }
+      creq.write(buf);
+      if (creq.writeQueueFull()) {
+        req.pause();
+        creq.drainHandler(v -> req.resume());
+      }
+    });
+    req.endHandler(v -> creq.end());
+    creq.exceptionHandler(err -> ex.fail(failureOf(err), err));
+    req.resume();
+  }
+
+  private void relayResponse(Exchange ex, HttpClientResponse cresp) {
+    if (ex.finished()) {
+      return;
+    }
+    HttpServerResponse resp = ex.resp;
+    resp.setStatusCode(cresp.statusCode());
+    boolean h1 = ex.req.version() != HttpVersion.HTTP_2;
+    if (h1 && cresp.statusMessage() != null) {
+      resp.setStatusMessage(cresp.statusMessage());
+    }
+    boolean hasLength = cresp.headers().contains("content-length");
+    HeaderPolicy.copyResponseHeaders(cresp.headers(), resp.headers(), true);
+    resp.putHeader("x-request-id", ex.meta.requestId());
+    if (h1 && !hasLength && bodyAllowed(ex.req.method(), cresp.statusCode())) {
+      resp.setChunked(true);
+    }
+    cresp.handler(buf -> {
+      resp.write(buf);
+      if (resp.writeQueueFull()) {
+        cresp.pause();
+        resp.drainHandler(v -> cresp.resume());
+      }
+    });
+    cresp.exceptionHandler(err -> ex.fail(failureOf(err), err));
+    cresp.endHandler(v -> {
+      if (ex.finished()) {
+        return;
+      }
+      MultiMap trailers = cresp.trailers();
+      if (!trailers.isEmpty()) {
+        resp.trailers().addAll(trailers);
+      }
+      resp.end();
+      ex.completed();
+    });
+  }
+
+  private static boolean bodyAllowed(HttpMethod method, int status) {
+    return method != HttpMethod.HEAD && status != 204 && status != 304 && status >= 200;
+  }
+
+  private static boolean mayHaveBody(HttpServerRequest req) {
+    if (req.version() == HttpVersion.HTTP_2) {
+      return true;
+    }
+    String te = req.getHeader("transfer-encoding");
+    return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+  }
+
+  /** Declared Content-Length, -1 when absent; a malformed one is treated as absent (Vert.x rejects those). */
+  private static long contentLength(HttpServerRequest req) {
+    String cl = req.getHeader("content-length");
+    if (cl == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(cl.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  static Failure failureOf(Throwable err) {
+    if (err instanceof TimeoutException) {
+      return Failure.UPSTREAM_TIMEOUT;
+    }
+    if (err instanceof ConnectException || err instanceof java.nio.channels.ClosedChannelException
+        || err instanceof javax.net.ssl.SSLException) {
+      return Failure.UPSTREAM_UNAVAILABLE;
+    }
+    if (err instanceof StreamResetException || err instanceof io.vertx.core.VertxException) {
+      return Failure.UPSTREAM_RESET;
+    }
+    if (err instanceof java.io.IOException) {
+      return Failure.UPSTREAM_UNAVAILABLE;
+    }
+    return Failure.UPSTREAM_UNAVAILABLE;
+  }
+}

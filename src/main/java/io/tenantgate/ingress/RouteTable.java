@@ -1,0 +1,57 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.config.RouteConfig;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maps a request to its route: gRPC calls by service name (exact first, then {@code *}), everything
+ * else by the longest matching path prefix. Built once; lookups allocate nothing for plain paths.
+ */
+final class RouteTable {
+  private final Map<String, RouteConfig> grpcByService = new HashMap<>();
+  private final RouteConfig grpcDefault;
+  private final List<RouteConfig> byPrefix;
+
+  RouteTable(List<RouteConfig> routes) {
+    RouteConfig wildcard = null;
+    List<RouteConfig> prefixes = new ArrayList<>();
+    for (RouteConfig r : routes) {
+      if (!r.isGrpc()) {
+        prefixes.add(r);
+      } else if (r.grpcService().equals("*")) {
+        wildcard = r;
+      } else {
+        grpcByService.put(r.grpcService(), r);
+      }
+    }
+    prefixes.sort(Comparator.comparingInt((RouteConfig r) -> r.pathPrefix().length()).reversed());
+    this.grpcDefault = wildcard;
+    this.byPrefix = List.copyOf(prefixes);
+  }
+
+  /** The route for a gRPC call to {@code path} ("/package.Service/Method"), or null. */
+  RouteConfig grpc(String path) {
+    int slash = path.indexOf('/', 1);
+    if (path.length() < 2 || path.charAt(0) != '/' || slash < 0) {
+      return null;
+    }
+    RouteConfig r = grpcByService.get(path.substring(1, slash));
+    return r != null ? r : grpcDefault;
+  }
+
+  /** The route for a plain HTTP or WebSocket request to {@code path}, or null. */
+  RouteConfig http(String path) {
+    for (RouteConfig r : byPrefix) {
+      String p = r.pathPrefix();
+      if (path.startsWith(p) && (p.endsWith("/") || path.length() == p.length() || path.charAt(p.length()) == '/'
+          || path.charAt(p.length()) == '?')) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,100 @@
+package io.tenantgate.ingress;
+
+import io.tenantgate.config.LimitsConfig;
+import io.tenantgate.config.RouteConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.ClientIdentity;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
+import java.util.Map;
+
+/**
+ * Passes a WebSocket upgrade through to core: the upstream handshake is made first (with the
+ * stripped and stamped headers), so a core that refuses gets a proper error reply; then frames are
+ * relayed unchanged in both directions with back-pressure, and a close on one side closes the other
+ * with the same status.
+ */
+final class WebSocketRelay {
+  private final Upstreams upstreams;
+  private final LimitsConfig limits;
+
+  WebSocketRelay(Upstreams upstreams, LimitsConfig limits) {
+    this.upstreams = upstreams;
+    this.limits = limits;
+  }
+
+  void forward(Exchange ex, RouteConfig route, ClientIdentity identity) {
+    HttpServerRequest req = ex.req;
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, ex.meta, false);
+    for (String n : new String[] {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions"}) {
+      headers.remove(n);
+    }
+    WebSocketConnectOptions options = new WebSocketConnectOptions()
+        .setHost(route.upstream().getHost())
+        .setPort(route.upstreamPort())
+        .setSsl(route.upstreamTls())
+        .setURI(req.uri())
+        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
+        .setIdleTimeout((int) limits.streamIdleTimeout().toSeconds());
+    for (Map.Entry<String, String> h : headers) {
+      if (!h.getKey().equals("sec-websocket-protocol")) {
+        options.addHeader(h.getKey(), h.getValue());
+      }
+    }
+    String protocols = req.getHeader("sec-websocket-protocol");
+    if (protocols != null) {
+      for (String p : protocols.split(",")) {
+        options.addSubProtocol(p.trim());
+      }
+    }
+    upstreams.webSockets().connect(options)
+        .onFailure(err -> ex.fail(HttpRelay.failureOf(err), err))
+        .onSuccess(upstream -> req.toWebSocket()
+            .onFailure(err -> {
+              upstream.close();
+              ex.fail(Failure.BAD_REQUEST, err);
+            })
+            .onSuccess(client -> bridge(ex, client, upstream)));
+  }
+
+  private static void bridge(Exchange ex, WebSocketBase client, WebSocket upstream) {
+    pipe(client, upstream);
+    pipe(upstream, client);
+    upstream.closeHandler(v -> closeWith(client, upstream));
+    client.exceptionHandler(err -> upstream.close());
+    upstream.exceptionHandler(err -> client.close());
+    client.closeHandler(v -> {
+      closeWith(upstream, client);
+      ex.completed();
+    });
+  }
+
+  private static void pipe(WebSocketBase from, WebSocketBase to) {
+    from.frameHandler((WebSocketFrame f) -> {
+      if (!(f.isText() || f.isBinary() || f.isContinuation())) {
+        return;
+      }
+      to.writeFrame(f);
+      if (to.writeQueueFull()) {
+        from.pause();
+        to.drainHandler(v -> from.resume());
+      }
+    });
+  }
+
+  private static void closeWith(WebSocketBase target, WebSocketBase closed) {
+    if (target.isClosed()) {
+      return;
+    }
+    Short code = closed.closeStatusCode();
+    if (code != null && code != 1005 && code != 1006 && code != 1015) {
+      target.close(code, closed.closeReason());
+    } else {
+      target.close();
+    }
+  }
+}

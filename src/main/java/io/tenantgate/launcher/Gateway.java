@@ -1,0 +1,151 @@
+package io.tenantgate.launcher;
+
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.EdgeTlsOptions;
+import io.tenantgate.identity.EdgeTrustManager;
+import io.tenantgate.identity.IdentityResolver;
+import io.tenantgate.identity.PlatformTrust;
+import io.tenantgate.ingress.EdgeSettings;
+import io.tenantgate.ingress.EdgeVerticle;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.ops.OpsVerticle;
+import io.tenantgate.pki.Pem;
+import io.tenantgate.tenant.FileTenantRegistry;
+import io.tenantgate.tenant.TenantRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds Vert.x, the shared services (metrics, registry, trust, resolver)
+ * and deploys, in order, the registry, the edge verticles (one per event loop) and the ops
+ * verticle. Any failure on the way stops everything already started and fails the returned future.
+ */
+public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final Vertx vertx;
+  private final GatewayMetrics metrics;
+  private final TenantRegistry registry;
+  private final EdgeTrustManager trustManager;
+  private final boolean ownsVertx;
+  private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private int edgePort;
+  private int opsPort;
+
+  private Gateway(Vertx vertx, boolean ownsVertx, GatewayMetrics metrics, TenantRegistry registry,
+      EdgeTrustManager trustManager) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.metrics = metrics;
+    this.registry = registry;
+    this.trustManager = trustManager;
+  }
+
+  /** Vert.x as the gateway runs it: native transport when available, event loops = 2 x cores. */
+  public static Vertx newVertx(long maxEventLoopExecuteMillis) {
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true)
+        .setMaxEventLoopExecuteTime(maxEventLoopExecuteMillis)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
+    return Vertx.builder().with(options).build();
+  }
+
+  /** Starts a gateway on its own Vert.x instance. */
+  public static Future<Gateway> start(GatewayConfig config) {
+    return start(newVertx(2_000), true, config);
+  }
+
+  /** Starts a gateway on {@code vertx} (tests share one); closing the gateway leaves vertx running. */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
+    return start(vertx, false, config);
+  }
+
+  private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
+    GatewayMetrics metrics = new GatewayMetrics(1000);
+    TenantRegistry registry = new FileTenantRegistry(vertx, config.registry().file(),
+        config.registry().pollInterval());
+    Gateway gw;
+    try {
+      EdgeTlsOptions.engine(config.edge().tls().engine());
+      PlatformTrust trust = PlatformTrust.of(Pem.readCertificates(config.edge().tls().clientCaFile()));
+      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(trust, registry, metrics));
+    } catch (RuntimeException | java.io.IOException e) {
+      return closeOnFailure(vertx, ownsVertx, e);
+    }
+    return gw.deploy(config).map(v -> gw).recover(err -> gw.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  private static <T> Future<T> closeOnFailure(Vertx vertx, boolean ownsVertx, Throwable err) {
+    return (ownsVertx ? vertx.close() : Future.<Void>succeededFuture()).transform(x -> Future.failedFuture(err));
+  }
+
+  private Future<Void> deploy(GatewayConfig config) {
+    IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin());
+    Promise<Integer> edgeBound = Promise.promise();
+    Promise<Integer> opsBound = Promise.promise();
+    AtomicBoolean edgeUp = new AtomicBoolean();
+    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, metrics, edgeBound);
+    int instances = config.edge().effectiveInstances();
+    return registry.start()
+        .compose(v -> vertx.deployVerticle(() -> new EdgeVerticle(settings),
+            new DeploymentOptions().setInstances(instances)))
+        .compose(id -> {
+          deployments.add(id);
+          edgeUp.set(true);
+          return edgeBound.future();
+        })
+        .compose(port -> {
+          edgePort = port;
+          return vertx.deployVerticle(new OpsVerticle(config.ops().host(), config.ops().port(), metrics, registry,
+              edgeUp::get, opsBound));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          return opsBound.future();
+        })
+        .map(port -> {
+          opsPort = port;
+          LOG.info("op=start edge_port={} ops_port={} edge_instances={} native_transport={} routes={}", edgePort,
+              opsPort, instances, vertx.isNativeTransportEnabled(), config.routes().size());
+          return null;
+        });
+  }
+
+  public int edgePort() {
+    return edgePort;
+  }
+
+  public int opsPort() {
+    return opsPort;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public TenantRegistry registry() {
+    return registry;
+  }
+
+  public EdgeTrustManager trustManager() {
+    return trustManager;
+  }
+
+  /** Undeploys everything this gateway deployed (and closes Vert.x when it owns it). */
+  public Future<Void> close() {
+    Future<Void> undeploy = Future.join(deployments.stream()
+        .map(id -> vertx.undeploy(id).recover(e -> Future.succeededFuture())).toList()).mapEmpty();
+    return undeploy.compose(v -> registry.close())
+        .compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
+  }
+}

@@ -1,0 +1,100 @@
+package io.tenantgate.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The facade every capability records through. Tag values come from closed sets (reason codes,
+ * route names, protocol names, status classes) plus the bounded tenant tag; meters are cached so
+ * the hot path does one map lookup, not a registry lookup.
+ */
+public final class GatewayMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final TenantTags tenants;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+
+  public GatewayMetrics(int tenantTagCap) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.tenants = new TenantTags(tenantTagCap);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public MeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /** Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** An identity refusal; {@code stage} is "handshake" or "request". */
+  public void refusal(String reason, String tenantSlug, String stage) {
+    String t = tenants.tag(tenantSlug);
+    counter("tenantgate.refusals", "reason", reason, "tenant", t, "stage", stage).increment();
+  }
+
+  /** A finished TLS handshake; {@code outcome} is "ok" or "failed", reason "none" on success. */
+  public void handshake(String outcome, String reason, String tenantSlug) {
+    counter("tenantgate.handshakes", "outcome", outcome, "reason", reason, "tenant", tenants.tag(tenantSlug))
+        .increment();
+  }
+
+  public void connectionOpened(String tenantSlug) {
+    gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).incrementAndGet();
+  }
+
+  public void connectionClosed(String tenantSlug) {
+    gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).decrementAndGet();
+  }
+
+  /** A finished request or stream. */
+  public void request(String route, String protocol, int status, String tenantSlug, long durationNanos) {
+    String t = tenants.tag(tenantSlug);
+    String cls = (status / 100) + "xx";
+    counter("tenantgate.requests", "route", route, "protocol", protocol, "status_class", cls, "tenant", t).increment();
+    timer("tenantgate.request.duration", "route", route, "protocol", protocol, "tenant", t)
+        .record(Duration.ofNanos(durationNanos));
+  }
+
+  /** Count of a counter with exactly these tags, for tests and health views. */
+  public double count(String name, String... tags) {
+    Counter c = registry.find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private Counter counter(String name, String... tags) {
+    return counters.computeIfAbsent(key(name, tags), k -> Counter.builder(name).tags(tags).register(registry));
+  }
+
+  private Timer timer(String name, String... tags) {
+    return timers.computeIfAbsent(key(name, tags), k -> Timer.builder(name).tags(tags)
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry));
+  }
+
+  private AtomicLong gauge(String name, String tenant) {
+    return gauges.computeIfAbsent(name + "|" + tenant, k -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder(name, v, AtomicLong::doubleValue).tag("tenant", tenant).register(registry);
+      return v;
+    });
+  }
+
+  private static String key(String name, String... tags) {
+    return name + "|" + String.join("|", tags);
+  }
+}

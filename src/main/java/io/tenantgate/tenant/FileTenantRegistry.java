@@ -1,0 +1,130 @@
+package io.tenantgate.tenant;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.FileProps;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded registry: a JSON file ({@link RegistryFile}) polled for changes. A change (new
+ * modification time or size) is read and parsed off the event loop and swapped in; a file that
+ * does not parse leaves the last good snapshot in force and is reported on readiness.
+ */
+public final class FileTenantRegistry implements TenantRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(FileTenantRegistry.class);
+
+  private final Vertx vertx;
+  private final Path file;
+  private final Duration pollInterval;
+  private final List<Consumer<RegistrySnapshot>> listeners = new CopyOnWriteArrayList<>();
+  private volatile RegistrySnapshot snapshot = RegistrySnapshot.empty();
+  private volatile String lastError;
+  private Context context;
+  private long timerId = -1;
+  private long seenModified = -1;
+  private long seenSize = -1;
+  private long version;
+  private boolean refreshing;
+
+  public FileTenantRegistry(Vertx vertx, Path file, Duration pollInterval) {
+    this.vertx = vertx;
+    this.file = file;
+    this.pollInterval = pollInterval;
+  }
+
+  @Override
+  public RegistrySnapshot snapshot() {
+    return snapshot;
+  }
+
+  @Override
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    return Future.<Void>future(p -> context.runOnContext(v -> refresh().onComplete(p)))
+        .compose(v -> lastError == null ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture("registry file " + file + ": " + lastError))
+        .onSuccess(v -> timerId = vertx.setPeriodic(pollInterval.toMillis(), id -> refresh()));
+  }
+
+  /** Checks the file now and loads it when it changed. Completes after any new snapshot is in force. */
+  public Future<Void> refresh() {
+    if (refreshing) {
+      return Future.succeededFuture();
+    }
+    refreshing = true;
+    return vertx.fileSystem().props(file.toString())
+        .compose(this::loadIfChanged)
+        .recover(err -> {
+          recordError(err.getMessage());
+          return Future.<Void>succeededFuture();
+        })
+        .eventually(() -> {
+          refreshing = false;
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> loadIfChanged(FileProps props) {
+    if (props.lastModifiedTime() == seenModified && props.size() == seenSize && lastError == null) {
+      return Future.succeededFuture();
+    }
+    long modified = props.lastModifiedTime();
+    long size = props.size();
+    long next = version + 1;
+    return vertx.fileSystem().readFile(file.toString())
+        .compose(buf -> vertx.executeBlocking(() -> RegistryFile.parse(buf.toString(StandardCharsets.UTF_8))
+            .toSnapshot(Instant.now(), next), false))
+        .map(s -> {
+          seenModified = modified;
+          seenSize = size;
+          version = next;
+          boolean recovered = lastError != null;
+          lastError = null;
+          snapshot = s;
+          LOG.info("op=registry.load store=file file={} version={} tenants={} cas={} revoked={}{}", file, next,
+              s.tenants().size(), s.cas().size(), s.revokedCount(), recovered ? " recovered=true" : "");
+          listeners.forEach(l -> l.accept(s));
+          return null;
+        });
+  }
+
+  private void recordError(String message) {
+    if (!message.equals(lastError)) {
+      LOG.error("op=registry.load store=file file={} outcome=rejected reason=\"{}\" (the previous snapshot stays in force)",
+          file, message);
+    }
+    lastError = message;
+  }
+
+  @Override
+  public Runnable onChange(Consumer<RegistrySnapshot> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  @Override
+  public RegistryHealth health() {
+    long age = snapshot.loadedAt().equals(Instant.EPOCH) ? -1
+        : Duration.between(snapshot.loadedAt(), Instant.now()).toMillis();
+    String err = lastError;
+    return err == null ? new RegistryHealth(true, "file " + file + " version " + version, age)
+        : new RegistryHealth(false, "file " + file + ": " + err, age);
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    return Future.succeededFuture();
+  }
+}

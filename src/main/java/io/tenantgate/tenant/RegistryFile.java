@@ -1,0 +1,170 @@
+package io.tenantgate.tenant;
+
+import io.tenantgate.pki.Fingerprints;
+import io.tenantgate.pki.KeyIdentifiers;
+import io.tenantgate.pki.Names;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The JSON document behind the file-backed registry: tenants, their CAs (certificate PEM inline, so
+ * the file is self-contained and replaced atomically) and revoked serials. Pure: no I/O here.
+ *
+ * <pre>
+ * {"tenants": [{"id": "uuid", "slug": "acme", "name": "Acme", "status": "active"}],
+ *  "cas":     [{"tenant": "uuid", "status": "active", "certificate": "-----BEGIN CERTIFICATE-----..."}],
+ *  "revoked": [{"serial": "hex", "reason": "key compromise", "revokedAt": "2026-01-01T00:00:00Z"}]}
+ * </pre>
+ */
+public final class RegistryFile {
+  private final JsonObject doc;
+
+  private RegistryFile(JsonObject doc) {
+    this.doc = doc;
+  }
+
+  public static RegistryFile empty() {
+    return new RegistryFile(new JsonObject().put("tenants", new JsonArray()).put("cas", new JsonArray())
+        .put("revoked", new JsonArray()));
+  }
+
+  public static RegistryFile parse(String json) {
+    try {
+      JsonObject doc = new JsonObject(json);
+      for (String k : List.of("tenants", "cas", "revoked")) {
+        if (doc.getValue(k) == null) {
+          doc.put(k, new JsonArray());
+        } else if (!(doc.getValue(k) instanceof JsonArray)) {
+          throw new IllegalArgumentException("'" + k + "' must be a list");
+        }
+      }
+      return new RegistryFile(doc);
+    } catch (io.vertx.core.json.DecodeException e) {
+      throw new IllegalArgumentException("registry file is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  public String encode() {
+    return doc.encodePrettily() + "\n";
+  }
+
+  public RegistryFile addTenant(Tenant t) {
+    doc.getJsonArray("tenants").add(new JsonObject().put("id", t.id().toString()).put("slug", t.slug())
+        .put("name", t.name()).put("status", t.status().wire()));
+    return this;
+  }
+
+  public RegistryFile addCa(UUID tenantId, String certificatePem, TenantStatus status) {
+    doc.getJsonArray("cas").add(new JsonObject().put("tenant", tenantId.toString())
+        .put("status", status.wire()).put("certificate", certificatePem));
+    return this;
+  }
+
+  public RegistryFile revoke(String serialHex, String reason, Instant at) {
+    doc.getJsonArray("revoked").add(new JsonObject().put("serial", RegistrySnapshot.normalizeSerial(serialHex))
+        .put("reason", reason).put("revokedAt", at.toString()));
+    return this;
+  }
+
+  /** Sets the status of the tenant with {@code slug}; false when there is none. */
+  public boolean setTenantStatus(String slug, TenantStatus status) {
+    for (Object o : doc.getJsonArray("tenants")) {
+      JsonObject t = (JsonObject) o;
+      if (slug.equals(t.getString("slug"))) {
+        t.put("status", status.wire());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sets the status of the CA whose SPKI hash is {@code spkiSha256}; false when there is none. */
+  public boolean setCaStatus(String spkiSha256, TenantStatus status) {
+    for (Object o : doc.getJsonArray("cas")) {
+      JsonObject ca = (JsonObject) o;
+      if (spkiSha256.equals(Fingerprints.spkiSha256Hex(certificate(ca.getString("certificate"))))) {
+        ca.put("status", status.wire());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Builds the snapshot, validating every entry; the message names the first broken entry. */
+  public RegistrySnapshot toSnapshot(Instant loadedAt, long version) {
+    List<Tenant> tenants = new ArrayList<>();
+    JsonArray ts = doc.getJsonArray("tenants");
+    for (int i = 0; i < ts.size(); i++) {
+      JsonObject t = entry(ts, i, "tenants");
+      String slug = t.getString("slug");
+      if (!Names.isSlug(slug)) {
+        throw new IllegalArgumentException("tenants[" + i + "]: invalid slug '" + slug + "'");
+      }
+      tenants.add(new Tenant(uuid(t.getString("id"), "tenants[" + i + "].id"), slug,
+          t.getString("name", slug), status(t.getString("status", "active"), "tenants[" + i + "].status")));
+    }
+    List<TenantCa> cas = new ArrayList<>();
+    JsonArray cs = doc.getJsonArray("cas");
+    for (int i = 0; i < cs.size(); i++) {
+      JsonObject c = entry(cs, i, "cas");
+      X509Certificate cert = certificate(c.getString("certificate"));
+      cas.add(new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
+          status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert)));
+    }
+    List<String> revoked = new ArrayList<>();
+    JsonArray rs = doc.getJsonArray("revoked");
+    for (int i = 0; i < rs.size(); i++) {
+      String serial = entry(rs, i, "revoked").getString("serial");
+      if (serial == null || !serial.matches("[0-9a-fA-F:]{1,64}")) {
+        throw new IllegalArgumentException("revoked[" + i + "]: serial must be hex, got '" + serial + "'");
+      }
+      revoked.add(serial);
+    }
+    return new RegistrySnapshot(tenants, cas, revoked, loadedAt, version);
+  }
+
+  private static JsonObject entry(JsonArray a, int i, String name) {
+    Object o = a.getValue(i);
+    if (!(o instanceof JsonObject j)) {
+      throw new IllegalArgumentException(name + "[" + i + "] must be an object");
+    }
+    return j;
+  }
+
+  private static UUID uuid(String s, String where) {
+    try {
+      return UUID.fromString(s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(where + ": not a UUID: '" + s + "'");
+    }
+  }
+
+  private static TenantStatus status(String s, String where) {
+    try {
+      return TenantStatus.parse(s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(where + ": must be active, suspended or disabled, got '" + s + "'");
+    }
+  }
+
+  private static X509Certificate certificate(String pem) {
+    if (pem == null) {
+      throw new IllegalArgumentException("CA entry without certificate");
+    }
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("CA certificate cannot be parsed: " + e.getMessage(), e);
+    }
+  }
+}
