@@ -19,7 +19,8 @@ public final class ErrorReplies {
    * Writes the reply for {@code failure} unless the response has already started.
    *
    * @param grpc whether the request was a gRPC call
-   * @param closeConnection ask an HTTP/1.1 client to close the connection afterwards
+   * @param closeConnection ask an HTTP/1.1 client to close the connection afterwards (never for HTTP/2,
+   *     where a Connection header is illegal)
    */
   public static Future<Void> write(HttpServerResponse resp, Failure failure, boolean grpc,
       String requestId, boolean closeConnection) {

@@ -37,7 +37,7 @@ public final class IdentityResolver {
   }
 
   public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
-    List<X509Certificate> chain = PeerChain.x509(peerChain);
+    List<X509Certificate> chain = peerChain == null ? List.of() : PeerChain.x509(peerChain);
     if (chain.isEmpty()) {
       return Resolution.refused(Failure.NO_CLIENT_CERT, null);
     }

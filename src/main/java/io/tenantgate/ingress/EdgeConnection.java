@@ -2,6 +2,8 @@ package io.tenantgate.ingress;
 
 import io.tenantgate.identity.Resolution;
 import io.vertx.core.http.HttpConnection;
+import java.security.cert.Certificate;
+import java.util.List;
 
 /**
  * One client connection on an event loop: its resolved identity (computed once after the
@@ -11,12 +13,15 @@ import io.vertx.core.http.HttpConnection;
 final class EdgeConnection {
   final HttpConnection http;
   final String peerHost;
+  /** The chain the client sent, kept to re-resolve the identity when the registry changes. */
+  final List<Certificate> peerChain;
   Resolution resolution;
   int activeStreams;
   long lastActivityNanos;
 
-  EdgeConnection(HttpConnection http, Resolution resolution, long nowNanos) {
+  EdgeConnection(HttpConnection http, List<Certificate> peerChain, Resolution resolution, long nowNanos) {
     this.http = http;
+    this.peerChain = peerChain;
     this.resolution = resolution;
     this.lastActivityNanos = nowNanos;
     this.peerHost = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();

@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import java.security.cert.Certificate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,8 +94,9 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private void onConnection(HttpConnection conn) {
-    Resolution r = resolve(conn);
-    EdgeConnection ec = new EdgeConnection(conn, r, System.nanoTime());
+    List<Certificate> chain = peerChain(conn);
+    Resolution r = resolve(chain);
+    EdgeConnection ec = new EdgeConnection(conn, chain, r, System.nanoTime());
     connections.put(conn, ec);
     if (r.isAccepted()) {
       settings.metrics().handshake("ok", "none", r.tenantSlug());
@@ -126,13 +128,17 @@ public final class EdgeVerticle extends VerticleBase {
     LOG.info("op=handshake outcome=refused reason={} cause=\"{}\"", f.code(), err.getMessage());
   }
 
-  private Resolution resolve(HttpConnection conn) {
+  private static List<Certificate> peerChain(HttpConnection conn) {
     try {
-      return settings.resolver().resolve(conn.peerCertificates(), settings.trustManager().trust(),
-          settings.registry().snapshot());
+      List<Certificate> chain = conn.peerCertificates();
+      return chain == null ? List.of() : List.copyOf(chain);
     } catch (SSLPeerUnverifiedException e) {
-      return Resolution.refused(Failure.NO_CLIENT_CERT, null);
+      return List.of();
     }
+  }
+
+  private Resolution resolve(List<Certificate> chain) {
+    return settings.resolver().resolve(chain, settings.trustManager().trust(), settings.registry().snapshot());
   }
 
   private void onRequest(HttpServerRequest req) {
@@ -164,12 +170,12 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private void refuse(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, Failure f) {
-    ErrorReplies.write(req.response(), f, grpc, meta.requestId(), true)
+    ErrorReplies.write(req.response(), f, grpc, meta.requestId(), req.version() != HttpVersion.HTTP_2)
         .onComplete(v -> req.connection().shutdown(1, TimeUnit.SECONDS));
   }
 
   private void onInvalidRequest(HttpServerRequest req) {
-    ErrorReplies.write(req.response(), Failure.BAD_REQUEST, false, null, true)
+    ErrorReplies.write(req.response(), Failure.BAD_REQUEST, false, null, req.version() != HttpVersion.HTTP_2)
         .onComplete(v -> req.connection().close());
   }
 
@@ -179,7 +185,7 @@ public final class EdgeVerticle extends VerticleBase {
       if (!ec.resolution.isAccepted()) {
         continue;
       }
-      Resolution now = resolve(ec.http);
+      Resolution now = resolve(ec.peerChain);
       if (now.isAccepted()) {
         ec.resolution = now;
         continue;

@@ -67,7 +67,7 @@ final class Exchange {
 
   /** Ends the exchange with {@code f}: an error reply if nothing was sent yet, else a torn-down stream. */
   void fail(Failure f, Throwable cause) {
-    if (finished) {
+    if (finished || failure != null) {
       return;
     }
     failure = f;
@@ -82,10 +82,13 @@ final class Exchange {
       upstream.reset();
     }
     if (!resp.headWritten()) {
-      ErrorReplies.write(resp, f, grpc, meta.requestId(), f == Failure.BODY_TOO_LARGE);
-      if (f == Failure.BODY_TOO_LARGE && req.version() != HttpVersion.HTTP_2) {
-        conn.http.close();
-      }
+      boolean h1 = req.version() != HttpVersion.HTTP_2;
+      ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && f == Failure.BODY_TOO_LARGE)
+          .onComplete(v -> {
+            if (h1 && f == Failure.BODY_TOO_LARGE) {
+              conn.http.close();
+            }
+          });
       finish(grpc ? 200 : f.httpStatus());
       return;
     }

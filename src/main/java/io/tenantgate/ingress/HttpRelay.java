@@ -68,20 +68,27 @@ final class HttpRelay {
         .onFailure(err -> ex.fail(failureOf(err), err));
   }
 
+  /**
+   * Streams the client's body to core. With a declared length it is passed on; without one an
+   * HTTP/2 upstream gets the head at once (a bidi gRPC client may wait for core before it sends),
+   * while an HTTP/1.1 upstream gets chunked encoding only once a first byte exists, so a bodiless
+   * HTTP/2 GET stays a bodiless GET.
+   */
   private void sendBody(Exchange ex, HttpClientRequest creq, long declared) {
     HttpServerRequest req = ex.req;
-    boolean hasBody = declared > 0 || (declared < 0 && !req.isEnded() && mayHaveBody(req));
-    if (!hasBody) {
+    if (declared == 0 || declared < 0 && !mayHaveBody(req)) {
       creq.end();
       req.resume();
       return;
     }
-    if (declared >= 0) {
+    boolean h2Upstream = creq.version() == HttpVersion.HTTP_2;
+    boolean[] headSent = {declared > 0 || h2Upstream};
+    if (declared > 0) {
       creq.putHeader("content-length", Long.toString(declared));
-    } else if (creq.version() != HttpVersion.HTTP_2) {
-      creq.setChunked(true);
     }
-    creq.sendHead();
+    if (headSent[0]) {
+      creq.sendHead();
+    }
     long max = ex.grpc ? 0 : limits.maxBodySize();
     long[] received = {0};
     req.handler(buf -> {
@@ -90,6 +97,10 @@ final class HttpRelay {
         req.handler(null);
         ex.fail(Failure.BODY_TOO_LARGE, null);
         return;
+      }
+      if (!headSent[0]) {
+        creq.setChunked(true);
+        headSent[0] = true;
       }
       creq.write(buf);
       if (creq.writeQueueFull()) {

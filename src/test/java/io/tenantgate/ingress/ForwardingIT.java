@@ -1,0 +1,272 @@
+package io.tenantgate.ingress;
+
+import static io.tenantgate.ingress.IdentityIT.get;
+import static io.tenantgate.ingress.IdentityIT.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tenantgate.ingress.IdentityIT.Response;
+import io.tenantgate.testing.Await;
+import io.tenantgate.testing.GatewayFixture;
+import io.tenantgate.testing.RecordingCore;
+import io.tenantgate.testing.TestPki;
+import io.tenantgate.testing.TestPki.ClientCert;
+import io.tenantgate.tenant.TenantStatus;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.junit5.VertxExtension;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** DESIGN.md section 2 end to end: what core receives, limits, upstream failures, WebSocket, live registry changes. */
+@ExtendWith(VertxExtension.class)
+class ForwardingIT {
+  private static Vertx vertx;
+  private static GatewayFixture gw;
+  private static TestPki pki;
+  private static ClientCert agent;
+
+  @BeforeAll
+  static void start() {
+    vertx = GatewayFixture.testVertx();
+    gw = GatewayFixture.start(vertx, cfg -> {
+      GatewayFixture.limit(cfg, "maxBodySize", "64KiB");
+      GatewayFixture.limit(cfg, "upstreamTimeout", "500ms");
+    });
+    pki = gw.pki;
+    agent = pki.component(pki.acmeCa, "agent-fwd", "acme");
+  }
+
+  @AfterAll
+  static void stop() {
+    gw.close();
+    Await.result(vertx.close());
+  }
+
+  @BeforeEach
+  void clearCore() {
+    gw.core.clear();
+  }
+
+  @Test
+  void bodilessHttp2GetReachesHttp1CoreWithoutChunkedEncoding() {
+    Response r = get(gw.h2(agent), "/h2get");
+    assertEquals(200, r.status());
+    assertEquals("h2", r.version());
+    RecordingCore.Seen seen = gw.core.last();
+    assertNull(seen.header("transfer-encoding"));
+    assertEquals(0, seen.bodyBytes());
+  }
+
+  @Test
+  void requestBodiesPassThroughOverBothProtocols() {
+    Buffer body = Buffer.buffer(new byte[40_000]);
+    for (HttpClient c : new HttpClient[] {gw.h1(agent), gw.h2(agent)}) {
+      Response r = send(c, new RequestOptions().setMethod(HttpMethod.POST).setURI("/upload"), body);
+      assertEquals(200, r.status());
+      assertEquals(40_000, r.json().getInteger("body_bytes"));
+    }
+    assertEquals(2, gw.core.count());
+  }
+
+  @Test
+  void chunkedUploadWithoutLengthIsStreamed() {
+    Response r = Await.result(gw.h1(agent).request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/upload"))
+        .compose(req -> {
+          req.setChunked(true);
+          for (int i = 0; i < 10; i++) {
+            req.write(Buffer.buffer(new byte[1000]));
+          }
+          return req.send(Buffer.buffer(new byte[1000]));
+        })
+        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b))));
+    assertEquals(200, r.status());
+    assertEquals(11_000, r.json().getInteger("body_bytes"));
+  }
+
+  @Test
+  void declaredBodyOverTheLimitIsRefusedBeforeCoreSeesIt() {
+    Response r = send(gw.h1(agent), new RequestOptions().setMethod(HttpMethod.POST).setURI("/upload"),
+        Buffer.buffer(new byte[100_000]));
+    assertEquals(413, r.status());
+    assertEquals("body_too_large", r.json().getString("reason"));
+    assertEquals(0, gw.core.count());
+  }
+
+  @Test
+  void streamedBodyOverTheLimitIsCutWith413() {
+    Response r = Await.result(gw.h2(agent).request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/upload"))
+        .compose(req -> {
+          req.setChunked(true);
+          for (int i = 0; i < 9; i++) {
+            req.write(Buffer.buffer(new byte[10_000]));
+          }
+          return req.send(Buffer.buffer(new byte[10_000]));
+        })
+        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b))));
+    assertEquals(413, r.status(), r.body().toString());
+    assertEquals("body_too_large", r.json().getString("reason"));
+  }
+
+  @Test
+  void hopByHopAndConnectionNamedHeadersAreRemoved() {
+    Response r = send(gw.h1(agent), new RequestOptions().setURI("/hop").addHeader("Connection", "keep-alive, X-Private")
+        .addHeader("X-Private", "secret").addHeader("Keep-Alive", "timeout=5").addHeader("Proxy-Authorization", "x")
+        .addHeader("X-Ordinary", "kept").addHeader("X-Request-Id", "req-123"), null);
+    assertEquals(200, r.status());
+    RecordingCore.Seen seen = gw.core.last();
+    assertNull(seen.header("x-private"));
+    assertNull(seen.header("keep-alive"));
+    assertNull(seen.header("proxy-authorization"));
+    assertEquals("kept", seen.header("x-ordinary"));
+    assertEquals("req-123", seen.header("x-request-id"));
+  }
+
+  @Test
+  void upstreamErrorStatusesPassThroughUnchanged() {
+    Response r = get(gw.h1(agent), "/status/418");
+    assertEquals(418, r.status());
+  }
+
+  @Test
+  void slowUpstreamGetsA504WithinTheUpstreamTimeout() {
+    long start = System.nanoTime();
+    Response r = get(gw.h1(agent), "/slow?ms=5000");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(504, r.status());
+    assertEquals("upstream_timeout", r.json().getString("reason"));
+    assertTrue(ms < 3_000, "took " + ms + " ms");
+  }
+
+  @Test
+  void deadUpstreamGetsA502Quickly() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> GatewayFixture.addRoute(cfg,
+        Map.of("name", "dead", "pathPrefix", "/dead", "upstream", "http://127.0.0.1:" + dead)))) {
+      long start = System.nanoTime();
+      Response r = get(g.h1(agent), "/dead/x");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(502, r.status());
+      assertEquals("upstream_unavailable", r.json().getString("reason"));
+      assertTrue(ms < 2_000, "took " + ms + " ms");
+      assertEquals(200, get(g.h1(agent), "/alive").status(), "other routes keep working");
+    }
+  }
+
+  @Test
+  void requestWithoutARouteGets404() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
+      @SuppressWarnings("unchecked")
+      var routes = (java.util.List<Map<String, Object>>) cfg.get("routes");
+      routes.clear();
+      routes.add(Map.of("name", "api", "pathPrefix", "/api", "upstream", "http://127.0.0.1:1"));
+    })) {
+      Response r = get(g.h1(agent), "/other");
+      assertEquals(404, r.status());
+      assertEquals("no_route", r.json().getString("reason"));
+    }
+  }
+
+  @Test
+  void webSocketUpgradePassesThroughWithIdentity() {
+    var ws = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(agent.chainPem().toString())
+            .setKeyPath(agent.keyPem().toString())));
+    try {
+      var socket = Await.result(ws.connect(new WebSocketConnectOptions().setHost("localhost").setPort(gw.edgePort())
+          .setURI("/ws/echo").addHeader("X-Tenant-Slug", "globex")));
+      Promise<String> echoed = Promise.promise();
+      socket.textMessageHandler(echoed::tryComplete);
+      socket.writeTextMessage("hello through the gateway");
+      assertEquals("hello through the gateway", Await.result(echoed.future()));
+      Await.result(socket.close());
+      RecordingCore.Seen seen = gw.core.last();
+      assertTrue(seen.webSocket());
+      assertEquals("acme", seen.header("x-tenant-slug"));
+      assertEquals("agent-fwd", seen.header("x-component-id"));
+    } finally {
+      Await.result(ws.close());
+    }
+  }
+
+  @Test
+  void revokingACertificateClosesItsOpenConnectionAndRefusesNewOnes() {
+    ClientCert victim = pki.component(pki.acmeCa, "agent-victim", "acme");
+    HttpClient h2 = gw.h2(victim);
+    Promise<Void> closed = Promise.promise();
+    HttpConnection conn = Await.result(h2.request(new RequestOptions().setURI("/before"))
+        .compose(req -> req.send().compose(resp -> resp.body()).map(b -> req.connection())));
+    conn.closeHandler(v -> closed.tryComplete());
+    gw.writeRegistry(pki.registry().revoke(victim.serialHex(), "key compromise", Instant.now()));
+    try {
+      Await.result(closed.future(), Duration.ofSeconds(3));
+      int before = gw.core.count();
+      Response r = get(gw.h1(victim), "/after");
+      assertEquals(401, r.status());
+      assertEquals("revoked", r.json().getString("reason"));
+      assertEquals(before, gw.core.count());
+      assertEquals(200, get(gw.h1(agent), "/others-unaffected").status());
+    } finally {
+      gw.writeRegistry(pki.registry());
+      Await.until(() -> !gw.gateway.registry().snapshot().isRevoked(victim.serialHex()), Duration.ofSeconds(5), "reset");
+    }
+  }
+
+  @Test
+  void suspendingATenantClosesItsConnectionsAndResumingAdmitsThemAgain() {
+    ClientCert globexAgent = pki.component(pki.globexCa, "agent-s", "globex");
+    HttpClient h2 = gw.h2(globexAgent);
+    Promise<Void> closed = Promise.promise();
+    HttpConnection conn = Await.result(h2.request(new RequestOptions().setURI("/before"))
+        .compose(req -> req.send().compose(resp -> resp.body()).map(b -> req.connection())));
+    conn.closeHandler(v -> closed.tryComplete());
+    var suspended = pki.registry();
+    suspended.setTenantStatus("globex", TenantStatus.SUSPENDED);
+    gw.writeRegistry(suspended);
+    try {
+      Await.result(closed.future(), Duration.ofSeconds(3));
+      Response r = get(gw.h1(globexAgent), "/during");
+      assertEquals(403, r.status());
+      assertEquals("tenant_suspended", r.json().getString("reason"));
+    } finally {
+      gw.writeRegistry(pki.registry());
+    }
+    Await.until(() -> gw.gateway.registry().snapshot().tenantBySlug("globex").active(), Duration.ofSeconds(5), "resume");
+    assertEquals(200, get(gw.h1(globexAgent), "/after").status());
+  }
+
+  @Test
+  void idleConnectionsAreClosedAfterTheIdleTimeout() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> GatewayFixture.limit(cfg, "idleTimeout", "1s"))) {
+      Promise<Void> closed = Promise.promise();
+      long start = System.nanoTime();
+      HttpConnection conn = Await.result(g.h1(agent).request(new RequestOptions().setURI("/idle"))
+          .compose(req -> req.send().compose(resp -> resp.body()).map(b -> req.connection())));
+      conn.closeHandler(v -> closed.tryComplete());
+      Await.result(closed.future(), Duration.ofSeconds(5));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms >= 900, "closed too early: " + ms + " ms");
+    }
+  }
+
+}
