@@ -78,7 +78,7 @@ final class DevCommand implements Callable<Integer> {
     return Running.untilShutdown(gw, vertx::close);
   }
 
-  private Map<String, Object> configMap(DevEnvironment env, String core) {
+  Map<String, Object> configMap(DevEnvironment env, String core) {
     Map<String, Object> tls = new LinkedHashMap<>();
     tls.put("certFile", env.pki().resolve("server.pem").toString());
     tls.put("keyFile", env.pki().resolve("server-key.pem").toString());

@@ -1,0 +1,135 @@
+package io.tenantgate.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.dev.DevEnvironment;
+import io.tenantgate.pki.Pem;
+import io.tenantgate.tenant.RegistryFile;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.tenantgate.testing.Await;
+import io.tenantgate.testing.GatewayFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The README's first command: the dev data layout, its config, and the example config file. */
+class DevIT {
+
+  @Test
+  void devEnvironmentCreatesTheDocumentedLayoutOnceAndKeepsIt(@TempDir Path dir) throws Exception {
+    DevEnvironment env = new DevEnvironment(dir, "serviceradar");
+    assertTrue(env.ensure());
+    for (String f : new String[] {"pki/root.pem", "pki/root-key.pem", "pki/server.pem", "pki/server-key.pem",
+        "registry.json"}) {
+      assertTrue(Files.exists(dir.resolve(f)), f);
+    }
+    for (String slug : DevEnvironment.TENANTS) {
+      Path t = dir.resolve("pki/tenants/" + slug);
+      assertTrue(Files.exists(t.resolve("ca.pem")) && Files.exists(t.resolve("ca-key.pem")), slug);
+      for (String c : DevEnvironment.COMPONENTS) {
+        assertTrue(Files.exists(t.resolve(c + ".pem")), c);
+        assertTrue(Files.exists(t.resolve(c + "-key.pem")), c);
+        assertEquals(2, Pem.readCertificates(t.resolve(c + "-chain.pem")).size(), c + " chain = leaf + CA");
+        String cn = Pem.readCertificates(t.resolve(c + ".pem")).get(0).getSubjectX500Principal().getName();
+        assertEquals("CN=" + c + "." + slug + ".serviceradar", cn);
+      }
+    }
+    RegistrySnapshot snap = RegistryFile.parse(Files.readString(env.registryFile())).toSnapshot(Instant.now(), 1);
+    assertEquals(2, snap.tenants().size());
+    assertEquals(2, snap.cas().size());
+    String rootBefore = Files.readString(dir.resolve("pki/root.pem"));
+    String registryBefore = Files.readString(env.registryFile());
+    assertFalse(env.ensure(), "a second run creates nothing");
+    assertEquals(rootBefore, Files.readString(dir.resolve("pki/root.pem")));
+    assertEquals(registryBefore, Files.readString(env.registryFile()));
+  }
+
+  @Test
+  void devConfigServesTheCurlWalkthroughAgainstTheEchoCore(@TempDir Path dir) throws Exception {
+    DevEnvironment env = new DevEnvironment(dir, "serviceradar");
+    env.ensure();
+    Vertx vertx = GatewayFixture.testVertx();
+    try {
+      io.vertx.core.Promise<Integer> echo = io.vertx.core.Promise.promise();
+      Await.result(vertx.deployVerticle(new io.tenantgate.dev.EchoCoreVerticle("127.0.0.1", 0, echo)));
+      DevCommand cmd = new DevCommand();
+      cmd.host = "127.0.0.1";
+      cmd.edgePort = 0;
+      cmd.opsPort = 0;
+      GatewayConfig config = GatewayConfig.fromMap(cmd.configMap(env, "http://127.0.0.1:" + Await.result(echo.future())),
+          env.dir());
+      Gateway gw = Await.result(Gateway.start(vertx, config));
+      Path acme = env.tenantDir("acme");
+      var client = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+          .setTrustOptions(new PemTrustOptions().addCertPath(env.pki().resolve("root.pem").toString()))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(acme.resolve("agent-001-chain.pem").toString())
+              .setKeyPath(acme.resolve("agent-001-key.pem").toString())));
+      JsonObject echoed = Await.result(client.request(HttpMethod.GET, gw.edgePort(), "localhost", "/api/hello")
+          .compose(req -> req.putHeader("X-Tenant-Slug", "globex").send())
+          .compose(resp -> resp.body()).map(b -> b.toJsonObject()));
+      assertEquals("/api/hello", echoed.getString("path"));
+      assertEquals("acme", echoed.getJsonObject("headers").getString("x-tenant-slug"));
+      assertEquals("agent-001", echoed.getJsonObject("headers").getString("x-component-id"));
+      var ops = vertx.createHttpClient();
+      int ready = Await.result(ops.request(HttpMethod.GET, gw.opsPort(), "127.0.0.1", "/health/ready")
+          .compose(req -> req.send()).map(r -> r.statusCode()));
+      assertEquals(200, ready);
+      Await.result(gw.close());
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void exampleConfigurationParses() {
+    GatewayConfig cfg = GatewayConfig.load(Path.of("conf/tenantgate.yaml"));
+    assertEquals(50052, cfg.edge().port());
+    assertEquals(9090, cfg.ops().port());
+    assertEquals(2, cfg.routes().size());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] args : new String[][] {{"--help"}, {"dev", "--help"}, {"serve", "--help"}}) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      CommandLine cli = new CommandLine(new Main());
+      cli.setOut(new java.io.PrintWriter(new PrintStream(out), true));
+      assertEquals(0, cli.execute(args), String.join(" ", args));
+      assertTrue(out.toString().contains("Usage:"), String.join(" ", args));
+    }
+  }
+
+  @Test
+  void serveWithABrokenConfigExitsNonZeroListingEveryProblem(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "edge:\n  port: 70000\n  prot: 1\nroutes: []\n");
+    PrintStream savedErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true));
+    try {
+      assertEquals(2, new CommandLine(new Main()).execute("serve", "--config", bad.toString()));
+    } finally {
+      System.setErr(savedErr);
+    }
+    String msg = err.toString();
+    assertTrue(msg.contains("edge.port"), msg);
+    assertTrue(msg.contains("edge.prot: unknown key"), msg);
+    assertTrue(msg.contains("edge.tls.certFile: is required"), msg);
+    assertTrue(msg.contains("registry.file: is required"), msg);
+    assertTrue(msg.contains("routes: at least one route"), msg);
+  }
+}
