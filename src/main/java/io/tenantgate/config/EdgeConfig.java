@@ -26,6 +26,11 @@ public record EdgeConfig(String host, int port, int instances, TlsConfig tls, Li
     int instances = n.integer("instances", 0, 0, 256);
     TlsConfig tls = TlsConfig.parse(n.child("tls"), paths);
     List<String> pin = n.strings("tenantPin", List.of());
+    for (String slug : pin) {
+      if (!io.tenantgate.pki.Names.isSlug(slug)) {
+        n.problem("tenantPin", "'" + slug + "' is not a tenant slug");
+      }
+    }
     LimitsConfig limits = LimitsConfig.parse(n.child("limits"));
     n.rejectUnknownKeys();
     return new EdgeConfig(host, port, instances, tls, pin, limits);

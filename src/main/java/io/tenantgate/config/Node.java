@@ -2,6 +2,7 @@ package io.tenantgate.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
 final class Node {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kib|mib|gib|k|m|g)?", Pattern.CASE_INSENSITIVE);
+
+  private static final BigInteger MAX_DURATION_MILLIS = BigInteger.valueOf(Duration.ofDays(365).toMillis());
 
   private final JsonNode json;
   private final String path;
@@ -136,22 +139,18 @@ final class Node {
     if (v == null) {
       return def;
     }
-    long n;
-    if (v.isIntegralNumber()) {
-      n = v.asLong();
-    } else {
-      try {
-        n = Long.parseLong(v.asText().trim());
-      } catch (NumberFormatException e) {
-        problem(key, "must be a whole number, got '" + v.asText() + "'");
-        return def;
-      }
+    BigInteger n;
+    try {
+      n = v.isIntegralNumber() ? v.bigIntegerValue() : new BigInteger(v.asText().trim());
+    } catch (NumberFormatException e) {
+      problem(key, "must be a whole number, got '" + v.asText() + "'");
+      return def;
     }
-    if (n < min || n > max) {
+    if (n.compareTo(BigInteger.valueOf(min)) < 0 || n.compareTo(BigInteger.valueOf(max)) > 0) {
       problem(key, "must be between " + min + " and " + max + ", got " + n);
       return def;
     }
-    return (int) n;
+    return n.intValue();
   }
 
   /** Durations: "500ms", "10s", "5m", "1h", "1d", or "0" (disabled where the key allows it). */
@@ -169,14 +168,19 @@ final class Node {
       problem(key, "must be a duration like 500ms, 10s, 5m, 1h, got '" + v.asText() + "'");
       return def;
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
+    long millisPerUnit = switch (m.group(2)) {
+      case "ms" -> 1L;
+      case "s" -> 1_000L;
+      case "m" -> 60_000L;
+      case "h" -> 3_600_000L;
+      default -> 86_400_000L;
     };
+    BigInteger millis = new BigInteger(m.group(1)).multiply(BigInteger.valueOf(millisPerUnit));
+    if (millis.compareTo(MAX_DURATION_MILLIS) > 0) {
+      problem(key, "must be at most 365d, got '" + v.asText() + "'");
+      return def;
+    }
+    return Duration.ofMillis(millis.longValue());
   }
 
   /** Byte sizes: "16384", "16k", "16KiB", "10m", "10MiB" (binary multiples). */
@@ -190,7 +194,7 @@ final class Node {
       problem(key, "must be a size like 16384, 16KiB or 10MiB, got '" + v.asText() + "'");
       return def;
     }
-    long n = Long.parseLong(m.group(1));
+    BigInteger n = new BigInteger(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
     long mult = switch (unit) {
       case "k", "kib" -> 1024L;
@@ -198,12 +202,12 @@ final class Node {
       case "g", "gib" -> 1024L * 1024 * 1024;
       default -> 1L;
     };
-    long value = n * mult;
-    if (value < min || value > max) {
+    BigInteger value = n.multiply(BigInteger.valueOf(mult));
+    if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
       problem(key, "must be between " + min + " and " + max + " bytes, got " + value);
       return def;
     }
-    return value;
+    return value.longValue();
   }
 
   <E extends Enum<E>> E enumValue(String key, E def, Class<E> type, Function<String, E> parser) {

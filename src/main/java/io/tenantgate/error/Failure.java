@@ -25,6 +25,8 @@ public enum Failure {
   NO_ROUTE("no_route", 404, GrpcStatus.UNIMPLEMENTED, "No route matches the request"),
   BAD_REQUEST("bad_request", 400, GrpcStatus.INVALID_ARGUMENT, "The request is malformed"),
   GRPC_REQUIRES_HTTP2("grpc_requires_http2", 426, GrpcStatus.INTERNAL, "gRPC requires HTTP/2"),
+  HEADERS_TOO_LARGE("headers_too_large", 431, GrpcStatus.RESOURCE_EXHAUSTED, "The request headers exceed the configured limit"),
+  URI_TOO_LONG("uri_too_long", 414, GrpcStatus.INVALID_ARGUMENT, "The request line exceeds the configured limit"),
   BODY_TOO_LARGE("body_too_large", 413, GrpcStatus.RESOURCE_EXHAUSTED, "The request body exceeds the configured limit"),
   UPSTREAM_UNAVAILABLE("upstream_unavailable", 502, GrpcStatus.UNAVAILABLE, "The upstream service is unavailable"),
   UPSTREAM_TIMEOUT("upstream_timeout", 504, GrpcStatus.UNAVAILABLE, "The upstream service did not answer in time"),
@@ -65,6 +67,6 @@ public enum Failure {
 
   /** True for refusals of the client's identity (as opposed to routing or upstream failures). */
   public boolean isIdentityRefusal() {
-    return ordinal() <= PINNED_TENANT.ordinal();
+    return httpStatus == 401 || httpStatus == 403;
   }
 }

@@ -39,7 +39,10 @@ final class ChainVerifier {
       return leafFailure;
     }
     List<X509Certificate> mids = PeerChain.intermediates(chain, trust);
-    if (mids.size() > 1) {
+    if (!mids.isEmpty() && PeerChain.isForeignRoot(mids.get(mids.size() - 1), trust)) {
+      return Failure.UNKNOWN_CA;
+    }
+    if (mids.size() > 1 || mids.size() == 1 && !PeerChain.issued(leaf, mids.get(0))) {
       return Failure.BAD_CHAIN;
     }
     List<X509Certificate> path = new ArrayList<>(2);

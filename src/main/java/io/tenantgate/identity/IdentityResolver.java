@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import javax.naming.InvalidNameException;
+import javax.naming.NamingException;
+import javax.naming.directory.Attribute;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
@@ -95,15 +96,17 @@ public final class IdentityResolver {
     try {
       String cn = null;
       for (Rdn rdn : new LdapName(rfc2253).getRdns()) {
-        if ("CN".equalsIgnoreCase(rdn.getType())) {
-          if (cn != null || !(rdn.getValue() instanceof String s)) {
-            return null;
-          }
-          cn = s;
+        Attribute attr = rdn.toAttributes().get("CN");
+        if (attr == null) {
+          continue;
         }
+        if (cn != null || rdn.size() != 1 || attr.size() != 1 || !(attr.get() instanceof String s)) {
+          return null;
+        }
+        cn = s;
       }
       return cn;
-    } catch (InvalidNameException e) {
+    } catch (NamingException e) {
       return null;
     }
   }

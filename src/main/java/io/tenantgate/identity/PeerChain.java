@@ -41,13 +41,31 @@ final class PeerChain {
   }
 
   /**
+   * Whether {@code ca} names itself as {@code leaf}'s issuer: subject equals issuer and, when both carry
+   * them, the key identifiers agree. No signature check: PKIX does that once, in the handshake.
+   */
+  static boolean issued(X509Certificate leaf, X509Certificate ca) {
+    if (!leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+      return false;
+    }
+    String aki = KeyIdentifiers.authorityKeyId(leaf);
+    String ski = KeyIdentifiers.subjectKeyId(ca);
+    return aki == null || ski == null || aki.equals(ski);
+  }
+
+  /** True for a self-issued certificate (a root) that is not one of the platform roots. */
+  static boolean isForeignRoot(X509Certificate cert, PlatformTrust trust) {
+    return cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal()) && !trust.isRoot(cert);
+  }
+
+  /**
    * The registered tenant CA that issued the leaf, or null. With an intermediate sent, it is that
    * certificate (by SPKI hash); without, the registry CA whose key id the leaf's AKI names.
    */
   static TenantCa issuingCa(List<X509Certificate> chain, PlatformTrust trust, RegistrySnapshot snapshot) {
     List<X509Certificate> mids = intermediates(chain, trust);
     if (mids.size() == 1) {
-      return snapshot.caBySpki(Fingerprints.spkiSha256Hex(mids.get(0)));
+      return issued(chain.get(0), mids.get(0)) ? snapshot.caBySpki(Fingerprints.spkiSha256Hex(mids.get(0))) : null;
     }
     if (mids.isEmpty()) {
       String aki = KeyIdentifiers.authorityKeyId(chain.get(0));

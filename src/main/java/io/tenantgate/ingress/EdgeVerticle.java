@@ -9,6 +9,8 @@ import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.HandshakeFailures;
 import io.tenantgate.identity.Resolution;
 import io.tenantgate.tenant.RegistrySnapshot;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
@@ -174,9 +176,14 @@ public final class EdgeVerticle extends VerticleBase {
         .onComplete(v -> req.connection().shutdown(1, TimeUnit.SECONDS));
   }
 
+  /** Requests the HTTP codec could not parse: too long a line or header block, or malformed. */
   private void onInvalidRequest(HttpServerRequest req) {
-    ErrorReplies.write(req.response(), Failure.BAD_REQUEST, false, null, req.version() != HttpVersion.HTTP_2)
-        .onComplete(v -> req.connection().close());
+    Throwable cause = req.decoderResult().cause();
+    Failure f = cause instanceof TooLongHttpHeaderException ? Failure.HEADERS_TOO_LARGE
+        : cause instanceof TooLongHttpLineException ? Failure.URI_TOO_LONG : Failure.BAD_REQUEST;
+    EdgeConnection conn = connections.get(req.connection());
+    settings.metrics().refusal(f.code(), conn == null ? null : conn.tenantSlug(), "request");
+    ErrorReplies.write(req.response(), f, false, null, true).onComplete(v -> req.connection().close());
   }
 
   /** A new snapshot: connections whose identity no longer holds are closed. */

@@ -4,6 +4,7 @@ import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.IdentityHeaders;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -18,9 +19,8 @@ final class HeaderPolicy {
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "host",
       "content-length", "http2-settings");
-  /** Forwarding headers only the gateway may write. */
-  private static final Set<String> FORWARDING = Set.of("x-forwarded-for", "x-forwarded-host",
-      "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "forwarded");
+  /** Forwarding headers only the gateway may write (besides every {@code x-forwarded-*}). */
+  private static final Set<String> FORWARDING = Set.of("x-real-ip", "forwarded", "x-original-forwarded-for");
 
   private HeaderPolicy() {
   }
@@ -35,7 +35,8 @@ final class HeaderPolicy {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : in) {
       String n = h.getKey().toLowerCase(Locale.ROOT);
-      if (n.startsWith(":") || HOP_BY_HOP.contains(n) || FORWARDING.contains(n) || named.contains(n)
+      if (n.startsWith(":") || HOP_BY_HOP.contains(n) || FORWARDING.contains(n) || n.startsWith("x-forwarded-")
+          || named.contains(n)
           || IdentityHeaders.isIdentityHeader(n) || n.equals(RequestMeta.REQUEST_ID) || n.equals(RequestMeta.TRACEPARENT)) {
         continue;
       }
@@ -72,13 +73,15 @@ final class HeaderPolicy {
 
   /** Headers a Connection header declares hop-by-hop (RFC 9110 section 7.6.1). */
   private static Set<String> connectionNamed(MultiMap headers) {
-    String c = headers.get("connection");
-    if (c == null) {
+    List<String> values = headers.getAll("connection");
+    if (values.isEmpty()) {
       return Set.of();
     }
     Set<String> out = new HashSet<>();
-    for (String tok : c.split(",")) {
-      out.add(tok.trim().toLowerCase(Locale.ROOT));
+    for (String c : values) {
+      for (String tok : c.split(",")) {
+        out.add(tok.trim().toLowerCase(Locale.ROOT));
+      }
     }
     return out;
   }

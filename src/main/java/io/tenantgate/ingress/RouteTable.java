@@ -36,7 +36,8 @@ final class RouteTable {
   /** The route for a gRPC call to {@code path} ("/package.Service/Method"), or null. */
   RouteConfig grpc(String path) {
     int slash = path.indexOf('/', 1);
-    if (path.length() < 2 || path.charAt(0) != '/' || slash < 0) {
+    if (path.length() < 2 || path.charAt(0) != '/' || slash <= 1 || slash == path.length() - 1
+        || path.indexOf('/', slash + 1) >= 0) {
       return null;
     }
     RouteConfig r = grpcByService.get(path.substring(1, slash));

@@ -26,6 +26,8 @@ import java.util.UUID;
  * </pre>
  */
 public final class RegistryFile {
+  private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("[0-9a-fA-F:]{1,64}");
+
   private final JsonObject doc;
 
   private RegistryFile(JsonObject doc) {
@@ -70,6 +72,9 @@ public final class RegistryFile {
   }
 
   public RegistryFile revoke(String serialHex, String reason, Instant at) {
+    if (serialHex == null || !SERIAL.matcher(serialHex.trim()).matches()) {
+      throw new IllegalArgumentException("serial must be hex (e.g. 3f0a...), got '" + serialHex + "'");
+    }
     doc.getJsonArray("revoked").add(new JsonObject().put("serial", RegistrySnapshot.normalizeSerial(serialHex))
         .put("reason", reason).put("revokedAt", at.toString()));
     return this;
@@ -123,9 +128,9 @@ public final class RegistryFile {
     List<String> revoked = new ArrayList<>();
     JsonArray rs = doc.getJsonArray("revoked");
     for (int i = 0; i < rs.size(); i++) {
-      String serial = entry(rs, i, "revoked").getString("serial");
-      if (serial == null || !serial.matches("[0-9a-fA-F:]{1,64}")) {
-        throw new IllegalArgumentException("revoked[" + i + "]: serial must be hex, got '" + serial + "'");
+      Object raw = entry(rs, i, "revoked").getValue("serial");
+      if (!(raw instanceof String serial) || !SERIAL.matcher(serial).matches()) {
+        throw new IllegalArgumentException("revoked[" + i + "]: serial must be hex, got '" + raw + "'");
       }
       revoked.add(serial);
     }

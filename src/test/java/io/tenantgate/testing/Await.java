@@ -31,7 +31,8 @@ public final class Await {
       f.await(30, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new AssertionError("future did not complete within 30 s", e);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // await() rethrows the failure as is, checked exceptions included
       return f.cause() != null ? f.cause() : e;
     }
     throw new AssertionError("expected a failure, got " + f.result());

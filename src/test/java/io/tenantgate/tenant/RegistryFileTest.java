@@ -1,0 +1,347 @@
+package io.tenantgate.tenant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tenantgate.pki.CertAndKey;
+import io.tenantgate.pki.Fingerprints;
+import io.tenantgate.pki.KeyAlgorithm;
+import io.tenantgate.pki.KeyIdentifiers;
+import io.tenantgate.pki.Pem;
+import io.tenantgate.pki.Pki;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RegistryFileTest {
+
+  private static final UUID ACME_ID = UUID.fromString("0b9f6c1e-1d51-4c1f-8a43-4a3c2a9d0001");
+  private static final UUID GLOBEX_ID = UUID.fromString("0b9f6c1e-1d51-4c1f-8a43-4a3c2a9d0002");
+  private static final Instant AT = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static CertAndKey acmeCa;
+  private static CertAndKey globexCa;
+  private static String acmePem;
+  private static String globexPem;
+
+  @BeforeAll
+  static void createCas() {
+    CertAndKey root = Pki.createRoot("registry test root", Duration.ofDays(30), KeyAlgorithm.EC_P256);
+    acmeCa = Pki.createTenantCa(root, "acme", "serviceradar", Duration.ofDays(30), KeyAlgorithm.EC_P256);
+    globexCa = Pki.createTenantCa(root, "globex", "serviceradar", Duration.ofDays(30), KeyAlgorithm.EC_P256);
+    acmePem = Pem.certificates(acmeCa.certificate());
+    globexPem = Pem.certificates(globexCa.certificate());
+  }
+
+  private static RegistryFile twoTenants() {
+    return RegistryFile.empty()
+        .addTenant(new Tenant(ACME_ID, "acme", "Acme Corp", TenantStatus.ACTIVE))
+        .addTenant(new Tenant(GLOBEX_ID, "globex", "Globex", TenantStatus.ACTIVE))
+        .addCa(ACME_ID, acmePem, TenantStatus.ACTIVE)
+        .addCa(GLOBEX_ID, globexPem, TenantStatus.ACTIVE);
+  }
+
+  private static String spki(CertAndKey ca) {
+    return Fingerprints.spkiSha256Hex(ca.certificate());
+  }
+
+  private static String message(String json) {
+    return assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json).toSnapshot(AT, 1))
+        .getMessage();
+  }
+
+  private static JsonObject tenantJson(String id, String slug, String status) {
+    JsonObject t = new JsonObject().put("id", id).put("slug", slug);
+    return status == null ? t : t.put("status", status);
+  }
+
+  private static String doc(JsonArray tenants, JsonArray cas, JsonArray revoked) {
+    return new JsonObject().put("tenants", tenants).put("cas", cas).put("revoked", revoked).encode();
+  }
+
+  // ---- round trip ------------------------------------------------------------------------
+
+  @Test
+  void emptyRegistryRoundTrips() {
+    String text = RegistryFile.empty().encode();
+    assertTrue(text.endsWith("\n"));
+    RegistrySnapshot s = RegistryFile.parse(text).toSnapshot(AT, 7);
+    assertTrue(s.tenants().isEmpty());
+    assertTrue(s.cas().isEmpty());
+    assertEquals(0, s.revokedCount());
+    assertEquals(AT, s.loadedAt());
+    assertEquals(7, s.version());
+  }
+
+  @Test
+  void missingListsAreEmpty() {
+    RegistrySnapshot s = RegistryFile.parse("{}").toSnapshot(AT, 1);
+    assertTrue(s.tenants().isEmpty());
+    assertTrue(s.cas().isEmpty());
+    assertEquals(0, s.revokedCount());
+    assertEquals(0, RegistryFile.parse("{\"tenants\": null}").toSnapshot(AT, 1).tenants().size());
+  }
+
+  @Test
+  void tenantsCasAndRevocationsSurviveEncodeAndParse() {
+    RegistryFile file = twoTenants().revoke("00:1F:3A", "key compromise", AT);
+
+    RegistrySnapshot s = RegistryFile.parse(file.encode()).toSnapshot(AT, 3);
+
+    assertEquals(new Tenant(ACME_ID, "acme", "Acme Corp", TenantStatus.ACTIVE), s.tenant(ACME_ID));
+    assertSame(s.tenant(GLOBEX_ID), s.tenantBySlug("globex"));
+    assertEquals(2, s.cas().size());
+    TenantCa ca = s.caBySpki(spki(acmeCa));
+    assertNotNull(ca);
+    assertEquals(ACME_ID, ca.tenantId());
+    assertEquals(TenantStatus.ACTIVE, ca.status());
+    assertEquals(acmeCa.certificate(), ca.certificate());
+    assertEquals(KeyIdentifiers.subjectKeyId(acmeCa.certificate()), ca.subjectKeyId());
+    assertSame(ca, s.caByKeyId(ca.subjectKeyId()));
+    assertEquals(GLOBEX_ID, s.caBySpki(spki(globexCa)).tenantId());
+    assertTrue(s.isRevoked("1f3a"));
+    assertEquals(1, s.revokedCount());
+  }
+
+  @Test
+  void encodingTwiceGivesTheSameText() {
+    String once = twoTenants().encode();
+    assertEquals(once, RegistryFile.parse(once).encode());
+  }
+
+  @Test
+  void revokeStoresTheNormalizedSerialWithReasonAndTime() {
+    JsonObject doc = new JsonObject(RegistryFile.empty().revoke(" 00:AB:CD ", "superseded", AT).encode());
+    assertEquals(new JsonObject().put("serial", "abcd").put("reason", "superseded").put("revokedAt",
+        "2026-01-01T00:00:00Z"), doc.getJsonArray("revoked").getJsonObject(0));
+  }
+
+  @Test
+  void addTenantWritesTheWireStatus() {
+    JsonObject doc = new JsonObject(RegistryFile.empty()
+        .addTenant(new Tenant(ACME_ID, "acme", "Acme", TenantStatus.SUSPENDED)).encode());
+    assertEquals(new JsonObject().put("id", ACME_ID.toString()).put("slug", "acme").put("name", "Acme")
+        .put("status", "suspended"), doc.getJsonArray("tenants").getJsonObject(0));
+  }
+
+  @Test
+  void nameDefaultsToTheSlugAndStatusToActive() {
+    String json = doc(new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null)), new JsonArray(),
+        new JsonArray());
+    Tenant t = RegistryFile.parse(json).toSnapshot(AT, 1).tenant(ACME_ID);
+    assertEquals(new Tenant(ACME_ID, "acme", "acme", TenantStatus.ACTIVE), t);
+  }
+
+  @Test
+  void caStatusDefaultsToActive() {
+    String json = doc(new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", "active")),
+        new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString()).put("certificate", acmePem)),
+        new JsonArray());
+    assertTrue(RegistryFile.parse(json).toSnapshot(AT, 1).caBySpki(spki(acmeCa)).active());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ACTIVE", "Suspended", " disabled "})
+  void statusIsCaseInsensitive(String status) {
+    String json = doc(new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", status)), new JsonArray(),
+        new JsonArray());
+    assertEquals(TenantStatus.parse(status), RegistryFile.parse(json).toSnapshot(AT, 1).tenant(ACME_ID).status());
+  }
+
+  // ---- status changes --------------------------------------------------------------------
+
+  @Test
+  void setTenantStatusChangesOnlyThatTenant() {
+    RegistryFile file = twoTenants();
+    assertTrue(file.setTenantStatus("acme", TenantStatus.SUSPENDED));
+
+    RegistrySnapshot s = RegistryFile.parse(file.encode()).toSnapshot(AT, 2);
+    assertEquals(TenantStatus.SUSPENDED, s.tenantBySlug("acme").status());
+    assertFalse(s.tenantBySlug("acme").active());
+    assertTrue(s.tenantBySlug("globex").active());
+  }
+
+  @Test
+  void setTenantStatusOfAnUnknownSlugIsFalse() {
+    RegistryFile file = twoTenants();
+    String before = file.encode();
+    assertFalse(file.setTenantStatus("initech", TenantStatus.DISABLED));
+    assertEquals(before, file.encode());
+  }
+
+  @Test
+  void setCaStatusFindsTheCaBySpkiHash() {
+    RegistryFile file = twoTenants();
+    assertTrue(file.setCaStatus(spki(globexCa), TenantStatus.DISABLED));
+
+    RegistrySnapshot s = file.toSnapshot(AT, 2);
+    assertEquals(TenantStatus.DISABLED, s.caBySpki(spki(globexCa)).status());
+    assertTrue(s.caBySpki(spki(acmeCa)).active());
+  }
+
+  @Test
+  void setCaStatusOfAnUnknownSpkiIsFalse() {
+    assertFalse(twoTenants().setCaStatus("0".repeat(64), TenantStatus.DISABLED));
+  }
+
+  // ---- clear refusals --------------------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "not json", "", "{\"tenants\": [}", "[]"})
+  void invalidJsonIsRefusedClearly(String json) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json));
+    assertTrue(e.getMessage().startsWith("registry file is not valid JSON"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tenants", "cas", "revoked"})
+  void topLevelKeysMustBeLists(String key) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RegistryFile.parse("{\"" + key + "\": {}}"));
+    assertEquals("'" + key + "' must be a list", e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Acme", "acme_corp", "-acme", "acme-", "", "acme.corp"})
+  void badSlugIsRefusedWithItsPosition(String slug) {
+    String json = doc(new JsonArray().add(tenantJson(ACME_ID.toString(), slug, null)), new JsonArray(),
+        new JsonArray());
+    assertEquals("tenants[0]: invalid slug '" + slug + "'", message(json));
+  }
+
+  @Test
+  void missingSlugIsRefused() {
+    String json = doc(new JsonArray().add(new JsonObject().put("id", ACME_ID.toString())), new JsonArray(),
+        new JsonArray());
+    assertEquals("tenants[0]: invalid slug 'null'", message(json));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"nope", "0b9f6c1e-1d51-4c1f-8a43", ""})
+  void badTenantIdIsRefusedWithItsPosition(String id) {
+    String json = doc(new JsonArray().add(tenantJson(GLOBEX_ID.toString(), "globex", null))
+        .add(tenantJson(id, "acme", null)), new JsonArray(), new JsonArray());
+    assertEquals("tenants[1].id: not a UUID: '" + id + "'", message(json));
+  }
+
+  @Test
+  void missingTenantIdIsRefused() {
+    String json = doc(new JsonArray().add(new JsonObject().put("slug", "acme")), new JsonArray(), new JsonArray());
+    assertEquals("tenants[0].id: not a UUID: 'null'", message(json));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"paused", "enabled", ""})
+  void badTenantStatusIsRefused(String status) {
+    String json = doc(new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", status)), new JsonArray(),
+        new JsonArray());
+    assertEquals("tenants[0].status: must be active, suspended or disabled, got '" + status + "'", message(json));
+  }
+
+  @Test
+  void badCaTenantAndStatusAreRefusedWithTheirPosition() {
+    JsonArray tenants = new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null));
+    assertEquals("cas[0].tenant: not a UUID: 'acme'", message(doc(tenants,
+        new JsonArray().add(new JsonObject().put("tenant", "acme").put("certificate", acmePem)), new JsonArray())));
+    assertEquals("cas[0].status: must be active, suspended or disabled, got 'revoked'", message(doc(tenants,
+        new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString()).put("status", "revoked")
+            .put("certificate", acmePem)), new JsonArray())));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"xyz", "12 34", "0x1f", "1f-3a", ""})
+  void badRevokedSerialIsRefused(String serial) {
+    String json = doc(new JsonArray(), new JsonArray(), new JsonArray().add(new JsonObject().put("serial", serial)));
+    assertEquals("revoked[0]: serial must be hex, got '" + serial + "'", message(json));
+  }
+
+  @Test
+  void serialLongerThan64CharactersIsRefused() {
+    String ok = "a".repeat(64);
+    assertEquals(1, RegistryFile.parse(doc(new JsonArray(), new JsonArray(),
+        new JsonArray().add(new JsonObject().put("serial", ok)))).toSnapshot(AT, 1).revokedCount());
+    assertEquals("revoked[0]: serial must be hex, got '" + ok + "a'", message(doc(new JsonArray(), new JsonArray(),
+        new JsonArray().add(new JsonObject().put("serial", ok + "a")))));
+  }
+
+  @Test
+  void revokedSerialGivenAsAJsonNumberIsRefused() {
+    String json = doc(new JsonArray(), new JsonArray(), new JsonArray().add(new JsonObject().put("serial", 255)));
+    assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json).toSnapshot(AT, 1));
+  }
+
+  @Test
+  void missingRevokedSerialIsRefused() {
+    String json = doc(new JsonArray(), new JsonArray(), new JsonArray().add(new JsonObject().put("reason", "x")));
+    assertEquals("revoked[0]: serial must be hex, got 'null'", message(json));
+  }
+
+  @Test
+  void badCertificatePemIsRefused() {
+    JsonArray tenants = new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null));
+    String garbage = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    String msg = message(doc(tenants, new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString())
+        .put("certificate", garbage)), new JsonArray()));
+    assertTrue(msg.startsWith("CA certificate cannot be parsed"), msg);
+  }
+
+  @Test
+  void caWithoutCertificateIsRefused() {
+    JsonArray tenants = new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null));
+    assertEquals("CA entry without certificate", message(doc(tenants,
+        new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString())), new JsonArray())));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tenants", "cas", "revoked"})
+  void entriesMustBeObjects(String key) {
+    JsonObject d = new JsonObject().put(key, new JsonArray().add("oops"));
+    assertEquals(key + "[0] must be an object", message(d.encode()));
+  }
+
+  @Test
+  void caOfAnUnknownTenantIsRefused() {
+    String msg = message(twoTenants().addCa(UUID.fromString("00000000-0000-0000-0000-00000000dead"), acmePem,
+        TenantStatus.ACTIVE).encode());
+    assertTrue(msg.contains("belongs to unknown tenant 00000000-0000-0000-0000-00000000dead"), msg);
+  }
+
+  @Test
+  void sameCaTwiceIsRefused() {
+    String msg = message(twoTenants().addCa(ACME_ID, acmePem, TenantStatus.ACTIVE).encode());
+    assertEquals("CA " + spki(acmeCa) + " appears twice", msg);
+  }
+
+  @Test
+  void duplicateSlugIsRefused() {
+    String msg = message(twoTenants().addTenant(new Tenant(UUID.randomUUID(), "acme", "Acme 2", TenantStatus.ACTIVE))
+        .encode());
+    assertEquals("tenant slug acme appears twice", msg);
+  }
+
+  @Test
+  void revokeRefusesASerialThatIsNotHex() {
+    assertEquals("serial must be hex (e.g. 3f0a...), got 'zz'",
+        assertThrows(IllegalArgumentException.class, () -> twoTenants().revoke("zz", "typo", AT)).getMessage());
+  }
+
+  @Test
+  void oneBrokenEntryRefusesTheWholeFile() {
+    JsonObject doc = new JsonObject(twoTenants().encode());
+    doc.getJsonArray("revoked").add(new JsonObject().put("serial", "zz"));
+    RegistryFile file = RegistryFile.parse(doc.encode());
+    assertEquals("revoked[0]: serial must be hex, got 'zz'",
+        assertThrows(IllegalArgumentException.class, () -> file.toSnapshot(AT, 1)).getMessage());
+  }
+}
