@@ -23,6 +23,7 @@ public enum Failure {
   PINNED_TENANT("pinned_tenant", 403, GrpcStatus.PERMISSION_DENIED, "This listener does not serve the certificate's tenant"),
 
   NO_ROUTE("no_route", 404, GrpcStatus.UNIMPLEMENTED, "No route matches the request"),
+  BAD_PATH("bad_path", 400, GrpcStatus.INVALID_ARGUMENT, "The request path has dot segments or encoded separators"),
   BAD_REQUEST("bad_request", 400, GrpcStatus.INVALID_ARGUMENT, "The request is malformed"),
   GRPC_REQUIRES_HTTP2("grpc_requires_http2", 426, GrpcStatus.INTERNAL, "gRPC requires HTTP/2"),
   HEADERS_TOO_LARGE("headers_too_large", 431, GrpcStatus.RESOURCE_EXHAUSTED, "The request headers exceed the configured limit"),

@@ -158,6 +158,10 @@ public final class EdgeVerticle extends VerticleBase {
       new Exchange(req, conn, meta, false, "none", settings.metrics()).fail(Failure.GRPC_REQUIRES_HTTP2, null);
       return;
     }
+    if (!RouteTable.isCanonical(req.path())) {
+      new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.BAD_PATH, null);
+      return;
+    }
     RouteConfig route = grpc ? routes.grpc(req.path()) : routes.http(req.path());
     if (route == null) {
       new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.NO_ROUTE, null);

@@ -33,6 +33,38 @@ final class RouteTable {
     this.byPrefix = List.copyOf(prefixes);
   }
 
+  /**
+   * Whether {@code rawPath} routes the same here as in core: no {@code .} or {@code ..} segments and
+   * no percent-encoded dot, slash, backslash or NUL, which a core normalising differently could
+   * resolve to another route's path.
+   */
+  static boolean isCanonical(String rawPath) {
+    if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/' || rawPath.indexOf('\\') >= 0) {
+      return false;
+    }
+    int start = 1;
+    while (start <= rawPath.length()) {
+      int end = rawPath.indexOf('/', start);
+      if (end < 0) {
+        end = rawPath.length();
+      }
+      String seg = rawPath.substring(start, end);
+      if (seg.equals(".") || seg.equals("..")) {
+        return false;
+      }
+      start = end + 1;
+    }
+    int pct = rawPath.indexOf('%');
+    while (pct >= 0) {
+      String enc = rawPath.length() >= pct + 3 ? rawPath.substring(pct + 1, pct + 3).toLowerCase(java.util.Locale.ROOT) : "";
+      if (enc.equals("2e") || enc.equals("2f") || enc.equals("5c") || enc.equals("00")) {
+        return false;
+      }
+      pct = rawPath.indexOf('%', pct + 1);
+    }
+    return true;
+  }
+
   /** The route for a gRPC call to {@code path} ("/package.Service/Method"), or null. */
   RouteConfig grpc(String path) {
     int slash = path.indexOf('/', 1);

@@ -139,6 +139,18 @@ class ForwardingIT {
   }
 
   @Test
+  void pathsThatCoreCouldNormaliseIntoAnotherRouteAreRefused() {
+    for (String uri : new String[] {"/api/../admin", "/api/./x", "/api/%2e%2e/admin", "/api%2Fadmin", "/a/..",
+        "/x%00y"}) {
+      Response r = get(gw.h1(agent), uri);
+      assertEquals(400, r.status(), uri);
+      assertEquals("bad_path", r.json().getString("reason"), uri);
+    }
+    assertEquals(0, gw.core.count());
+    assertEquals(200, get(gw.h1(agent), "/api/v1/a.b/..c/%41").status());
+  }
+
+  @Test
   void upstreamErrorStatusesPassThroughUnchanged() {
     Response r = get(gw.h1(agent), "/status/418");
     assertEquals(418, r.status());

@@ -130,4 +130,18 @@ class RouteTableTest {
     assertNull(table.http("/"));
     assertNull(table.grpc("/a.B/C"));
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"/api/../x", "/./x", "/x/.", "/x/..", "/%2e%2e/x", "/%2E/x",
+      "/a%2fb", "/a%5Cb", "/a\\b", "/a%00", "", "x"})
+  void nonCanonicalPathsAreRecognised(String path) {
+    org.junit.jupiter.api.Assertions.assertFalse(RouteTable.isCanonical(path));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"/", "/api", "/api/v1/x.y", "/..a/b..", "/a%20b", "/a%",
+      "/pkg.Service/Method"})
+  void canonicalPathsPass(String path) {
+    org.junit.jupiter.api.Assertions.assertTrue(RouteTable.isCanonical(path));
+  }
 }
