@@ -1,5 +1,6 @@
 package io.tenantgate.identity;
 
+import io.tenantgate.pki.ComponentTypes;
 import io.tenantgate.config.IdentityConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.pki.Fingerprints;

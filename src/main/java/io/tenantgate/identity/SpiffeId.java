@@ -1,5 +1,6 @@
 package io.tenantgate.identity;
 
+import io.tenantgate.pki.ComponentTypes;
 import io.tenantgate.pki.Names;
 
 /**

@@ -111,8 +111,10 @@ public final class Gateway {
         })
         .map(port -> {
           opsPort = port;
-          LOG.info("op=start edge_port={} ops_port={} edge_instances={} native_transport={} routes={}", edgePort,
-              opsPort, instances, vertx.isNativeTransportEnabled(), config.routes().size());
+          LOG.info("op=start edge_port={} ops_port={} edge_instances={} tls_engine={} native_transport={} routes={}",
+              edgePort, opsPort, instances,
+              EdgeTlsOptions.engine(config.edge().tls().engine()).getClass().getSimpleName().replace("EngineOptions", ""),
+              vertx.isNativeTransportEnabled(), config.routes().size());
           return null;
         });
   }

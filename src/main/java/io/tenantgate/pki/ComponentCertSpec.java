@@ -2,7 +2,6 @@ package io.tenantgate.pki;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * What to put into one component (edge leaf) certificate: the names that make up its CN and
@@ -37,9 +36,6 @@ public record ComponentCertSpec(
   /** The partition a component belongs to when none is named. */
   public static final String DEFAULT_PARTITION = "default";
 
-  private static final Set<String> KNOWN_TYPES =
-      Set.of("agent", "poller", "checker", "collector", "gateway");
-
   public ComponentCertSpec {
     partitionId = partitionId == null ? DEFAULT_PARTITION : partitionId;
     Names.requireId("component id", componentId);
@@ -68,18 +64,9 @@ public record ComponentCertSpec(
         KeyAlgorithm.EC_P256);
   }
 
-  /**
-   * The component type implied by an id: its prefix before the first '-' when that is a known
-   * type ({@code agent}, {@code poller}, {@code checker}, {@code collector}, {@code gateway}),
-   * else {@code agent}. Case-sensitive, like the CN it is read from.
-   */
+  /** The component type implied by an id: see {@link ComponentTypes#fromComponentId}. */
   public static String typeOf(String componentId) {
-    if (componentId == null) {
-      return "agent";
-    }
-    int dash = componentId.indexOf('-');
-    String prefix = dash < 0 ? componentId : componentId.substring(0, dash);
-    return KNOWN_TYPES.contains(prefix) ? prefix : "agent";
+    return componentId == null ? ComponentTypes.DEFAULT : ComponentTypes.fromComponentId(componentId);
   }
 
   /** The certificate CN, which is also its DNS SAN. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.ingress.IdentityIT.Response;
 import io.tenantgate.pki.Pem;
+import io.tenantgate.testing.AlwaysSendKeyManager;
 import io.tenantgate.testing.Await;
 import io.tenantgate.testing.GatewayFixture;
 import io.tenantgate.testing.TestPki;
@@ -18,17 +19,13 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
-import java.net.Socket;
 import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,7 +100,7 @@ class TlsIT {
     try (GatewayFixture gw = GatewayFixture.start(vertx)) {
       List<Principal> advertised = new CopyOnWriteArrayList<>();
       List<X509Certificate> chain = Pem.readCertificates(agent.chainPem());
-      var km = new RecordingKeyManager(chain, agent.certAndKey().privateKey(), advertised);
+      var km = new AlwaysSendKeyManager(chain, agent.certAndKey().privateKey(), advertised);
       var c = vertx.createHttpClient(gw.baseOptions(HttpVersion.HTTP_1_1).setKeyCertOptions(KeyCertOptions.wrap(km)));
       assertEquals(200, (int) Await.result(c.request(HttpMethod.GET, "/ca-names").compose(r -> r.send()).map(r -> r.statusCode())));
       assertEquals(Set.of(pki.root.certificate().getSubjectX500Principal()), Set.copyOf(advertised));
@@ -133,56 +130,5 @@ class TlsIT {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> tls(Map<String, Object> cfg) {
     return (Map<String, Object>) ((Map<String, Object>) cfg.get("edge")).get("tls");
-  }
-
-  /** Presents a chain and records the CA names the server advertised in its CertificateRequest. */
-  private static final class RecordingKeyManager extends X509ExtendedKeyManager {
-    private final List<X509Certificate> chain;
-    private final PrivateKey key;
-    private final List<Principal> advertised;
-
-    RecordingKeyManager(List<X509Certificate> chain, PrivateKey key, List<Principal> advertised) {
-      this.chain = chain;
-      this.key = key;
-      this.advertised = advertised;
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-      if (issuers != null) {
-        advertised.addAll(List.of(issuers));
-      }
-      return "c";
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return chooseEngineClientAlias(keyType, issuers, null);
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return new String[] {"c"};
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return null;
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return null;
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return chain.toArray(new X509Certificate[0]);
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      return key;
-    }
   }
 }

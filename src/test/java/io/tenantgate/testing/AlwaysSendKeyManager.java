@@ -13,14 +13,21 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * and most non-JDK clients do. The JDK's own key manager silently sends no certificate when the
  * chain does not end at an advertised issuer, which would hide server-side refusals.
  */
-final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
+public final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "client";
   private final X509Certificate[] chain;
   private final PrivateKey key;
+  private final List<Principal> advertised;
 
-  AlwaysSendKeyManager(List<X509Certificate> chain, PrivateKey key) {
+  public AlwaysSendKeyManager(List<X509Certificate> chain, PrivateKey key) {
+    this(chain, key, new java.util.concurrent.CopyOnWriteArrayList<>());
+  }
+
+  /** Also records into {@code advertised} the CA names the server sent in its CertificateRequest. */
+  public AlwaysSendKeyManager(List<X509Certificate> chain, PrivateKey key, List<Principal> advertised) {
     this.chain = chain.toArray(new X509Certificate[0]);
     this.key = key;
+    this.advertised = advertised;
   }
 
   @Override
@@ -30,11 +37,14 @@ final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-    return ALIAS;
+    return chooseEngineClientAlias(keyType, issuers, null);
   }
 
   @Override
   public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+    if (issuers != null) {
+      advertised.addAll(List.of(issuers));
+    }
     return ALIAS;
   }
 

@@ -1,4 +1,4 @@
-package io.tenantgate.identity;
+package io.tenantgate.pki;
 
 import java.util.Set;
 

@@ -1,4 +1,4 @@
-package io.tenantgate.identity;
+package io.tenantgate.pki;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
