@@ -1,17 +1,24 @@
 package io.tenantgate.ingress;
 
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.Promise;
+import java.util.List;
 
 /**
  * What the launcher hands every edge verticle instance: configuration and the shared services.
  *
+ * @param mounts capabilities served on the edge listener itself, matched before the routes to core
  * @param boundPort completed with the port actually bound (useful with port 0)
  */
 public record EdgeSettings(GatewayConfig config, TenantRegistry registry, EdgeTrustManager trustManager,
-    IdentityResolver resolver, GatewayMetrics metrics, Promise<Integer> boundPort) {
+    IdentityResolver resolver, GatewayMetrics metrics, List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort) {
+
+  public EdgeSettings {
+    mounts = List.copyOf(mounts);
+  }
 }

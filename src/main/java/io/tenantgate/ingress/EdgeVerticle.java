@@ -5,6 +5,7 @@ import io.tenantgate.config.LimitsConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.ErrorReplies;
 import io.tenantgate.error.Failure;
+import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.HandshakeFailures;
 import io.tenantgate.identity.Resolution;
@@ -161,6 +162,14 @@ public final class EdgeVerticle extends VerticleBase {
     if (!RouteTable.isCanonical(req.path())) {
       new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.BAD_PATH, null);
       return;
+    }
+    if (!grpc) {
+      for (EdgeHandler.Mount m : settings.mounts()) {
+        if (req.path().startsWith(m.pathPrefix())) {
+          m.handler().handle(req, conn.resolution.identity(), meta.requestId());
+          return;
+        }
+      }
     }
     RouteConfig route = grpc ? routes.grpc(req.path()) : routes.http(req.path());
     if (route == null) {

@@ -1,6 +1,7 @@
 package io.tenantgate.launcher;
 
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
@@ -17,6 +18,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -35,7 +38,7 @@ public final class Gateway {
   private final TenantRegistry registry;
   private final EdgeTrustManager trustManager;
   private final boolean ownsVertx;
-  private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int edgePort;
   private int opsPort;
 
@@ -86,11 +89,12 @@ public final class Gateway {
   }
 
   private Future<Void> deploy(GatewayConfig config) {
+    List<EdgeHandler.Mount> mounts = new ArrayList<>();
     IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin());
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();
-    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, metrics, edgeBound);
+    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, metrics, mounts, edgeBound);
     int instances = config.edge().effectiveInstances();
     return registry.start()
         .compose(v -> vertx.deployVerticle(() -> new EdgeVerticle(settings),
