@@ -18,6 +18,7 @@ public record GatewayConfig(
     EdgeConfig edge,
     OpsConfig ops,
     RegistryConfig registry,
+    AssertionConfig assertion,
     List<RouteConfig> routes) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -60,6 +61,7 @@ public record GatewayConfig(
     EdgeConfig edge = EdgeConfig.parse(root.child("edge"), paths);
     OpsConfig ops = OpsConfig.parse(root.child("ops"));
     RegistryConfig registry = RegistryConfig.parse(root.child("registry"), paths);
+    AssertionConfig assertion = AssertionConfig.parse(root.child("assertion"), paths);
     List<RouteConfig> routes = new ArrayList<>();
     for (Node r : root.list("routes")) {
       routes.add(RouteConfig.parse(r, paths));
@@ -72,7 +74,7 @@ public record GatewayConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatewayConfig(identity, edge, ops, registry, routes);
+    return new GatewayConfig(identity, edge, ops, registry, assertion, routes);
   }
 
   /** Resolves relative file names against the configuration's directory. */

@@ -1,6 +1,7 @@
 package io.tenantgate.ingress;
 
 import io.tenantgate.identity.Resolution;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
 import java.security.cert.Certificate;
 import java.util.List;
@@ -18,6 +19,9 @@ final class EdgeConnection {
   Resolution resolution;
   int activeStreams;
   long lastActivityNanos;
+  /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
+  Future<String> assertion;
+  long assertionRefreshNanos;
 
   EdgeConnection(HttpConnection http, List<Certificate> peerChain, Resolution resolution, long nowNanos) {
     this.http = http;

@@ -1,6 +1,7 @@
 package io.tenantgate.ingress;
 
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
@@ -12,11 +13,13 @@ import java.util.List;
 /**
  * What the launcher hands every edge verticle instance: configuration and the shared services.
  *
+ * @param assertions signs X-Tenant-Assertion; null when assertions are disabled
  * @param mounts capabilities served on the edge listener itself, matched before the routes to core
  * @param boundPort completed with the port actually bound (useful with port 0)
  */
 public record EdgeSettings(GatewayConfig config, TenantRegistry registry, EdgeTrustManager trustManager,
-    IdentityResolver resolver, GatewayMetrics metrics, List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort) {
+    IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, List<EdgeHandler.Mount> mounts,
+    Promise<Integer> boundPort) {
 
   public EdgeSettings {
     mounts = List.copyOf(mounts);

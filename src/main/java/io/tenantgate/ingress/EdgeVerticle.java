@@ -5,6 +5,8 @@ import io.tenantgate.config.LimitsConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.ErrorReplies;
 import io.tenantgate.error.Failure;
+import io.tenantgate.identity.AssertionSigner;
+import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.HandshakeFailures;
@@ -21,6 +23,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.security.cert.Certificate;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,11 +180,35 @@ public final class EdgeVerticle extends VerticleBase {
       return;
     }
     Exchange ex = new Exchange(req, conn, meta, grpc, route.name(), settings.metrics());
-    if (!grpc && isWebSocketUpgrade(req)) {
-      webSocketRelay.forward(ex, route, conn.resolution.identity());
-    } else {
-      httpRelay.forward(ex, route, conn.resolution.identity());
+    ClientIdentity identity = conn.resolution.identity();
+    assertion(conn).onComplete(signed -> {
+      if (signed.failed()) {
+        ex.fail(Failure.INTERNAL, signed.cause());
+      } else if (!grpc && isWebSocketUpgrade(req)) {
+        webSocketRelay.forward(ex, route, identity, signed.result());
+      } else {
+        httpRelay.forward(ex, route, identity, signed.result());
+      }
+    });
+  }
+
+  /**
+   * The connection's tenant assertion: signed once per connection off the event loop, signed again
+   * once 80 % of its lifetime has passed, so requests never carry an expired one.
+   */
+  private Future<String> assertion(EdgeConnection conn) {
+    AssertionSigner signer = settings.assertions();
+    if (signer == null) {
+      return Future.succeededFuture(null);
     }
+    long now = System.nanoTime();
+    if (conn.assertion == null || conn.assertion.failed() || now - conn.assertionRefreshNanos >= 0) {
+      ClientIdentity identity = conn.resolution.identity();
+      conn.assertion = vertx.executeBlocking(() -> signer.sign(identity, Instant.now()), false);
+      conn.assertionRefreshNanos = now + signer.ttl().toNanos() * 4 / 5;
+      settings.metrics().assertionSigned(identity.tenantSlug());
+    }
+    return conn.assertion;
   }
 
   private void refuse(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, Failure f) {
@@ -207,6 +234,9 @@ public final class EdgeVerticle extends VerticleBase {
       }
       Resolution now = resolve(ec.peerChain);
       if (now.isAccepted()) {
+        if (!now.identity().equals(ec.resolution.identity())) {
+          ec.assertion = null;
+        }
         ec.resolution = now;
         continue;
       }

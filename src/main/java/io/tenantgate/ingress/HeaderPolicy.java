@@ -28,9 +28,11 @@ final class HeaderPolicy {
   /**
    * Builds the upstream request headers.
    *
+   * @param assertion the signed tenant assertion, or null when assertions are off
    * @param keepTe whether {@code te: trailers} travels on (gRPC needs it)
    */
-  static MultiMap forUpstream(MultiMap in, ClientIdentity identity, RequestMeta meta, boolean keepTe) {
+  static MultiMap forUpstream(MultiMap in, ClientIdentity identity, String assertion, RequestMeta meta,
+      boolean keepTe) {
     Set<String> named = connectionNamed(in);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : in) {
@@ -47,6 +49,9 @@ final class HeaderPolicy {
     }
     for (Map.Entry<String, String> h : identity.headers()) {
       out.set(h.getKey(), h.getValue());
+    }
+    if (assertion != null) {
+      out.set(IdentityHeaders.TENANT_ASSERTION, assertion);
     }
     out.set(RequestMeta.REQUEST_ID, meta.requestId());
     out.set(RequestMeta.TRACEPARENT, meta.traceparent());

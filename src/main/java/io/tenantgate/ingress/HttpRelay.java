@@ -32,7 +32,7 @@ final class HttpRelay {
     this.limits = limits;
   }
 
-  void forward(Exchange ex, RouteConfig route, ClientIdentity identity) {
+  void forward(Exchange ex, RouteConfig route, ClientIdentity identity, String assertion) {
     HttpServerRequest req = ex.req;
     long declared = contentLength(req);
     if (!ex.grpc && limits.maxBodySize() > 0 && declared > limits.maxBodySize()) {
@@ -41,7 +41,7 @@ final class HttpRelay {
     }
     HttpClient client = ex.grpc ? upstreams.grpc(route) : upstreams.plain(route);
     long idle = ex.grpc ? limits.streamIdleTimeout().toMillis() : limits.upstreamTimeout().toMillis();
-    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, ex.meta, ex.grpc);
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, ex.grpc);
     RequestOptions options = new RequestOptions()
         .setMethod(req.method())
         .setHost(route.upstream().getHost())

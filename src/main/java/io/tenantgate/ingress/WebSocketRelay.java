@@ -27,9 +27,9 @@ final class WebSocketRelay {
     this.limits = limits;
   }
 
-  void forward(Exchange ex, RouteConfig route, ClientIdentity identity) {
+  void forward(Exchange ex, RouteConfig route, ClientIdentity identity, String assertion) {
     HttpServerRequest req = ex.req;
-    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, ex.meta, false);
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, false);
     for (String n : new String[] {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions"}) {
       headers.remove(n);
     }

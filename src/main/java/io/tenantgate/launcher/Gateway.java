@@ -1,6 +1,7 @@
 package io.tenantgate.launcher;
 
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.EdgeTrustManager;
@@ -37,13 +38,15 @@ public final class Gateway {
   private final GatewayMetrics metrics;
   private final TenantRegistry registry;
   private final EdgeTrustManager trustManager;
+  private final AssertionSigner assertions;
   private final boolean ownsVertx;
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int edgePort;
   private int opsPort;
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayMetrics metrics, TenantRegistry registry,
-      EdgeTrustManager trustManager) {
+      EdgeTrustManager trustManager, AssertionSigner assertions) {
+    this.assertions = assertions;
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.metrics = metrics;
@@ -77,7 +80,8 @@ public final class Gateway {
     try {
       EdgeTlsOptions.engine(config.edge().tls().engine());
       PlatformTrust trust = PlatformTrust.of(Pem.readCertificates(config.edge().tls().clientCaFile()));
-      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(trust, registry, metrics));
+      AssertionSigner assertions = config.assertion().enabled() ? AssertionSigner.create(config.assertion()) : null;
+      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(trust, registry, metrics), assertions);
     } catch (RuntimeException | java.io.IOException e) {
       return closeOnFailure(vertx, ownsVertx, e);
     }
@@ -94,7 +98,8 @@ public final class Gateway {
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();
-    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, metrics, mounts, edgeBound);
+    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, assertions, metrics, mounts,
+        edgeBound);
     int instances = config.edge().effectiveInstances();
     return registry.start()
         .compose(v -> vertx.deployVerticle(() -> new EdgeVerticle(settings),
@@ -107,7 +112,7 @@ public final class Gateway {
         .compose(port -> {
           edgePort = port;
           return vertx.deployVerticle(new OpsVerticle(config.ops().host(), config.ops().port(), metrics, registry,
-              edgeUp::get, opsBound));
+              assertions, edgeUp::get, opsBound));
         })
         .compose(id -> {
           deployments.add(id);
@@ -141,6 +146,11 @@ public final class Gateway {
 
   public TenantRegistry registry() {
     return registry;
+  }
+
+  /** The assertion signer, or null when assertions are disabled. */
+  public AssertionSigner assertions() {
+    return assertions;
   }
 
   public EdgeTrustManager trustManager() {

@@ -53,6 +53,11 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  /** A tenant assertion was signed (once per connection and per refresh, never per request). */
+  public void assertionSigned(String tenantSlug) {
+    counter("tenantgate.assertions.signed", "tenant", tenants.tag(tenantSlug)).increment();
+  }
+
   public void connectionOpened(String tenantSlug) {
     gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).incrementAndGet();
   }

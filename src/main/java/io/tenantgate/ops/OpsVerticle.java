@@ -1,5 +1,6 @@
 package io.tenantgate.ops;
 
+import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.Future;
@@ -8,22 +9,26 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
  * The operations listener: {@code /metrics} (Prometheus text), {@code /health/live} and
- * {@code /health/ready} (JSON with per-dependency detail). Plain HTTP on its own port.
+ * {@code /health/ready} (JSON with per-dependency detail), {@code /.well-known/jwks.json} (the keys
+ * that verify X-Tenant-Assertion). Plain HTTP on its own port.
  */
 public final class OpsVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final GatewayMetrics metrics;
   private final TenantRegistry registry;
+  private final AssertionSigner assertions;
   private final BooleanSupplier edgeReady;
   private final Promise<Integer> boundPort;
 
   public OpsVerticle(String host, int port, GatewayMetrics metrics, TenantRegistry registry,
-      BooleanSupplier edgeReady, Promise<Integer> boundPort) {
+      AssertionSigner assertions, BooleanSupplier edgeReady, Promise<Integer> boundPort) {
+    this.assertions = assertions;
     this.host = host;
     this.port = port;
     this.metrics = metrics;
@@ -44,6 +49,10 @@ public final class OpsVerticle extends VerticleBase {
     switch (req.path()) {
       case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
       case "/health/ready" -> ready(req);
+      case "/.well-known/jwks.json" -> req.response().putHeader("content-type", "application/jwk-set+json")
+          .putHeader("cache-control", "max-age=60")
+          .end((assertions == null ? new JsonObject().put("keys", new io.vertx.core.json.JsonArray())
+              : assertions.jwks(Instant.now())).encode());
       case "/metrics" -> vertx.executeBlocking(metrics::scrape, false)
           .onSuccess(text -> req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
               .end(text))

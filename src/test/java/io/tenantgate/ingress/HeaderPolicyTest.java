@@ -45,7 +45,7 @@ class HeaderPolicyTest {
   }
 
   private static MultiMap forUpstream(MultiMap in) {
-    return HeaderPolicy.forUpstream(in, IDENTITY, META, false);
+    return HeaderPolicy.forUpstream(in, IDENTITY, null, META, false);
   }
 
   private static boolean anyValueIs(MultiMap m, String value) {
@@ -88,7 +88,7 @@ class HeaderPolicyTest {
   @Test
   void teTrailersTravelsOnWhenKept() {
     MultiMap out = HeaderPolicy.forUpstream(headers("TE", "Trailers", "content-type", "application/grpc"), IDENTITY,
-        META, true);
+        null, META, true);
     assertEquals(List.of("trailers"), out.getAll("te"));
     assertEquals("application/grpc", out.get("content-type"));
   }
@@ -101,7 +101,7 @@ class HeaderPolicyTest {
   @ParameterizedTest
   @ValueSource(strings = {"gzip", "trailers, deflate", "deflate"})
   void teOtherThanTrailersIsDroppedEvenWhenKept(String te) {
-    assertFalse(HeaderPolicy.forUpstream(headers("te", te), IDENTITY, META, true).contains("te"));
+    assertFalse(HeaderPolicy.forUpstream(headers("te", te), IDENTITY, null, META, true).contains("te"));
   }
 
   @Test
@@ -166,7 +166,7 @@ class HeaderPolicyTest {
   @Test
   void withoutAnAuthorityNoForwardedHostIsSet() {
     RequestMeta meta = new RequestMeta("r", META.traceparent(), "10.0.0.1", null);
-    MultiMap out = HeaderPolicy.forUpstream(headers("X-Forwarded-Host", "evil.example.com"), IDENTITY, meta, false);
+    MultiMap out = HeaderPolicy.forUpstream(headers("X-Forwarded-Host", "evil.example.com"), IDENTITY, null, meta, false);
     assertNull(out.get("x-forwarded-host"));
     assertEquals("10.0.0.1", out.get("x-forwarded-for"));
   }
@@ -250,5 +250,12 @@ class HeaderPolicyTest {
     assertEquals("req-42", to.get("x-request-id"));
     assertEquals("core-1", to.get("x-upstream"));
     assertTrue(to.size() == 2);
+  }
+
+  @Test
+  void theGatewaysAssertionReplacesAnyInboundOne() {
+    MultiMap out = HeaderPolicy.forUpstream(headers("X-Tenant-Assertion", "forged"), IDENTITY, "signed.jws.token", META,
+        false);
+    assertEquals(List.of("signed.jws.token"), out.getAll("x-tenant-assertion"));
   }
 }
