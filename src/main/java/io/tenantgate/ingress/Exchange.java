@@ -29,6 +29,10 @@ final class Exchange {
   private final GatewayMetrics metrics;
   private final long startNanos;
   private HttpClientRequest upstream;
+  private long upstreamSentNanos = -1;
+  private long upstreamHeadNanos = -1;
+  long bytesIn;
+  long bytesOut;
   private boolean finished;
   private Failure failure;
 
@@ -43,6 +47,9 @@ final class Exchange {
     this.metrics = metrics;
     this.startNanos = System.nanoTime();
     conn.streamStarted(startNanos);
+    if (grpc) {
+      metrics.grpcStream(conn.tenantSlug(), 1);
+    }
   }
 
   boolean finished() {
@@ -51,6 +58,12 @@ final class Exchange {
 
   void upstream(HttpClientRequest creq) {
     this.upstream = creq;
+    this.upstreamSentNanos = System.nanoTime();
+  }
+
+  /** Core's response head arrived. */
+  void upstreamResponded() {
+    upstreamHeadNanos = System.nanoTime();
   }
 
   String protocol() {
@@ -113,7 +126,12 @@ final class Exchange {
     finished = true;
     long now = System.nanoTime();
     conn.streamEnded(now);
-    metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos);
+    if (grpc) {
+      metrics.grpcStream(conn.tenantSlug(), -1);
+    }
+    long upstreamNanos = upstreamHeadNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
+    metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos, upstreamNanos,
+        upstreamSentNanos < 0 ? -1 : upstreamSentNanos - startNanos, bytesIn, bytesOut);
   }
 
   Failure failure() {

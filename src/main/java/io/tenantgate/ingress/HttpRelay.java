@@ -93,6 +93,7 @@ final class HttpRelay {
     long[] received = {0};
     req.handler(buf -> {
       received[0] += buf.length();
+      ex.bytesIn += buf.length();
       if (max > 0 && received[0] > max) {
         req.handler(null);
         ex.fail(Failure.BODY_TOO_LARGE, null);
@@ -117,6 +118,7 @@ final class HttpRelay {
     if (ex.finished()) {
       return;
     }
+    ex.upstreamResponded();
     HttpServerResponse resp = ex.resp;
     resp.setStatusCode(cresp.statusCode());
     boolean h1 = ex.req.version() != HttpVersion.HTTP_2;
@@ -130,6 +132,7 @@ final class HttpRelay {
       resp.setChunked(true);
     }
     cresp.handler(buf -> {
+      ex.bytesOut += buf.length();
       resp.write(buf);
       if (resp.writeQueueFull()) {
         cresp.pause();

@@ -62,8 +62,8 @@ final class WebSocketRelay {
   }
 
   private static void bridge(Exchange ex, WebSocketBase client, WebSocket upstream) {
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, upstream, n -> ex.bytesIn += n);
+    pipe(upstream, client, n -> ex.bytesOut += n);
     upstream.closeHandler(v -> closeWith(client, upstream));
     client.exceptionHandler(err -> upstream.close());
     upstream.exceptionHandler(err -> client.close());
@@ -73,11 +73,12 @@ final class WebSocketRelay {
     });
   }
 
-  private static void pipe(WebSocketBase from, WebSocketBase to) {
+  private static void pipe(WebSocketBase from, WebSocketBase to, java.util.function.IntConsumer bytes) {
     from.frameHandler((WebSocketFrame f) -> {
       if (!(f.isText() || f.isBinary() || f.isContinuation())) {
         return;
       }
+      bytes.accept(f.binaryData().length());
       to.writeFrame(f);
       if (to.writeQueueFull()) {
         from.pause();

@@ -73,7 +73,7 @@ public final class Gateway {
   }
 
   private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
-    GatewayMetrics metrics = new GatewayMetrics(1000);
+    GatewayMetrics metrics = new GatewayMetrics(config.ops().tenantTagCap());
     TenantRegistry registry = new FileTenantRegistry(vertx, config.registry().file(),
         config.registry().pollInterval());
     Gateway gw;
@@ -102,6 +102,15 @@ public final class Gateway {
         edgeBound);
     int instances = config.edge().effectiveInstances();
     return registry.start()
+        .compose(v -> {
+          metrics.gaugeOf("tenantgate.registry.snapshot.age.seconds", "Age of the tenant registry snapshot in force",
+              () -> registry.health().snapshotAgeMillis() / 1000.0);
+          metrics.gaugeOf("tenantgate.registry.tenants", "Tenants in the registry snapshot",
+              () -> registry.snapshot().tenants().size());
+          metrics.gaugeOf("tenantgate.registry.revoked.serials", "Revoked serials in the registry snapshot",
+              () -> registry.snapshot().revokedCount());
+          return Future.succeededFuture();
+        })
         .compose(v -> vertx.deployVerticle(() -> new EdgeVerticle(settings),
             new DeploymentOptions().setInstances(instances)))
         .compose(id -> {

@@ -4,6 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -26,6 +32,13 @@ public final class GatewayMetrics {
   public GatewayMetrics(int tenantTagCap) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.tenants = new TenantTags(tenantTagCap);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    NettyAllocatorMetrics.bindTo(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -66,13 +79,43 @@ public final class GatewayMetrics {
     gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).decrementAndGet();
   }
 
-  /** A finished request or stream. */
-  public void request(String route, String protocol, int status, String tenantSlug, long durationNanos) {
+  /**
+   * A finished request or stream.
+   *
+   * @param upstreamNanos time from the upstream request being sent to its response head; negative when
+   *     the request never reached core
+   * @param gatewayNanos time the gateway itself added before core was asked (identity is per connection,
+   *     so this is routing, header work, pool wait and any assertion signing)
+   */
+  public void request(String route, String protocol, int status, String tenantSlug, long durationNanos,
+      long upstreamNanos, long gatewayNanos, long bytesIn, long bytesOut) {
     String t = tenants.tag(tenantSlug);
     String cls = (status / 100) + "xx";
     counter("tenantgate.requests", "route", route, "protocol", protocol, "status_class", cls, "tenant", t).increment();
     timer("tenantgate.request.duration", "route", route, "protocol", protocol, "tenant", t)
         .record(Duration.ofNanos(durationNanos));
+    if (upstreamNanos >= 0) {
+      timer("tenantgate.upstream.duration", "route", route, "protocol", protocol, "tenant", t)
+          .record(Duration.ofNanos(upstreamNanos));
+      timer("tenantgate.gateway.duration", "route", route, "protocol", protocol, "tenant", t)
+          .record(Duration.ofNanos(gatewayNanos));
+    }
+    if (bytesIn > 0) {
+      counter("tenantgate.bytes.in", "tenant", t).increment(bytesIn);
+    }
+    if (bytesOut > 0) {
+      counter("tenantgate.bytes.out", "tenant", t).increment(bytesOut);
+    }
+  }
+
+  /** A gRPC stream opened (+1) or ended (-1). */
+  public void grpcStream(String tenantSlug, int delta) {
+    gauge("tenantgate.grpc.streams.active", tenants.tag(tenantSlug)).addAndGet(delta);
+  }
+
+  /** Exposes a value read at scrape time (snapshot age, registry sizes). */
+  public void gaugeOf(String name, String description, java.util.function.Supplier<Number> value) {
+    Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
   }
 
   /** Count of a counter with exactly these tags, for tests and health views. */

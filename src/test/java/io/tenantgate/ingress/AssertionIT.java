@@ -1,6 +1,6 @@
 package io.tenantgate.ingress;
 
-import static io.tenantgate.ingress.IdentityIT.get;
+import static io.tenantgate.testing.Http.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

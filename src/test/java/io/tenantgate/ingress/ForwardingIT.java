@@ -1,12 +1,12 @@
 package io.tenantgate.ingress;
 
-import static io.tenantgate.ingress.IdentityIT.get;
-import static io.tenantgate.ingress.IdentityIT.send;
+import static io.tenantgate.testing.Http.get;
+import static io.tenantgate.testing.Http.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tenantgate.ingress.IdentityIT.Response;
+import io.tenantgate.testing.Http.Response;
 import io.tenantgate.testing.Await;
 import io.tenantgate.testing.GatewayFixture;
 import io.tenantgate.testing.RecordingCore;

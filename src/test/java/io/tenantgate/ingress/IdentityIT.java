@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.pki.ComponentCertSpec;
+import static io.tenantgate.testing.Http.get;
+import static io.tenantgate.testing.Http.send;
+import static io.tenantgate.testing.Http.sendAsync;
+
 import io.tenantgate.pki.Fingerprints;
 import io.tenantgate.testing.Await;
+import io.tenantgate.testing.Http.Response;
 import io.tenantgate.testing.GatewayFixture;
 import io.tenantgate.testing.RecordingCore;
 import io.tenantgate.testing.TestPki;
@@ -290,29 +295,5 @@ class IdentityIT {
   @SuppressWarnings("unchecked")
   private static java.util.Map<String, Object> edge(java.util.Map<String, Object> cfg) {
     return (java.util.Map<String, Object>) cfg.get("edge");
-  }
-
-  record Response(int status, String contentType, String version, Buffer body) {
-    JsonObject json() {
-      return body.toJsonObject();
-    }
-  }
-
-  static Response get(HttpClient client, String uri) {
-    return send(client, new RequestOptions().setURI(uri), null);
-  }
-
-  static Response send(HttpClient client, RequestOptions ro, Buffer body) {
-    return Await.result(sendAsync(client, ro, body));
-  }
-
-  static Future<Response> sendAsync(HttpClient client, RequestOptions ro, Buffer body) {
-    return client.request(ro).compose(req -> body == null ? req.send() : req.send(body))
-        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.getHeader("content-type"),
-            resp.version().alpnName(), b)));
-  }
-
-  static Future<HttpClientResponse> raw(HttpClient client, RequestOptions ro) {
-    return client.request(ro).compose(req -> req.send());
   }
 }

@@ -1,11 +1,11 @@
 package io.tenantgate.ingress;
 
-import static io.tenantgate.ingress.IdentityIT.get;
-import static io.tenantgate.ingress.IdentityIT.send;
+import static io.tenantgate.testing.Http.get;
+import static io.tenantgate.testing.Http.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tenantgate.ingress.IdentityIT.Response;
+import io.tenantgate.testing.Http.Response;
 import io.tenantgate.pki.Pem;
 import io.tenantgate.testing.AlwaysSendKeyManager;
 import io.tenantgate.testing.Await;
