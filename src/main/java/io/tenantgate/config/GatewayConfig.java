@@ -19,6 +19,8 @@ public record GatewayConfig(
     OpsConfig ops,
     RegistryConfig registry,
     AssertionConfig assertion,
+    AccessLogConfig accessLog,
+    NatsConfig nats,
     List<RouteConfig> routes) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -62,6 +64,8 @@ public record GatewayConfig(
     OpsConfig ops = OpsConfig.parse(root.child("ops"));
     RegistryConfig registry = RegistryConfig.parse(root.child("registry"), paths);
     AssertionConfig assertion = AssertionConfig.parse(root.child("assertion"), paths);
+    AccessLogConfig accessLog = AccessLogConfig.parse(root.child("accessLog"));
+    NatsConfig nats = NatsConfig.parse(root.child("nats"));
     List<RouteConfig> routes = new ArrayList<>();
     for (Node r : root.list("routes")) {
       routes.add(RouteConfig.parse(r, paths));
@@ -74,7 +78,7 @@ public record GatewayConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatewayConfig(identity, edge, ops, registry, assertion, routes);
+    return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, nats, routes);
   }
 
   /** Resolves relative file names against the configuration's directory. */

@@ -9,9 +9,11 @@ import java.time.Duration;
  * @param maxInitialLineLength longest HTTP/1.1 request line, bytes
  * @param maxBodySize largest plain HTTP request body forwarded, bytes (gRPC and WebSocket streams are not capped by it)
  * @param idleTimeout a connection with no open request or stream for this long is closed
- * @param streamIdleTimeout a gRPC stream or WebSocket with no traffic from core for this long is closed; zero = never
+ * @param streamIdleTimeout a gRPC stream with no bytes in either direction for this long is ended with
+ *     UNAVAILABLE; a WebSocket with no frames is closed; zero = never
  * @param upstreamConnectTimeout connecting to core
- * @param upstreamTimeout longest wait for core's next bytes of a plain HTTP response
+ * @param upstreamTimeout a plain HTTP exchange with no bytes in either direction for this long, once
+ *     core has been asked, gets 504 (or is cut if core's answer already started)
  * @param maxConcurrentStreams HTTP/2 streams a client may have open on one connection
  */
 public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long maxBodySize,

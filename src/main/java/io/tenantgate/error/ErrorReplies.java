@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
  */
 public final class ErrorReplies {
   public static final String PROBLEM_JSON = "application/problem+json";
+  /** Header (or trailer) naming the reason code on gRPC replies the gateway writes. */
+  public static final String REASON_HEADER = "tenantgate-reason";
 
   private ErrorReplies() {
   }
@@ -38,8 +40,8 @@ public final class ErrorReplies {
       return resp.setStatusCode(200)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/grpc")
           .putHeader("grpc-status", Integer.toString(failure.grpcStatus().code()))
-          .putHeader("grpc-message", percentEncode(failure.code() + ": " + failure.message()))
-          .putHeader("tenantgate-reason", failure.code())
+          .putHeader("grpc-message", grpcMessage(failure))
+          .putHeader(REASON_HEADER, failure.code())
           .end();
     }
     JsonObject body = new JsonObject()
@@ -53,6 +55,11 @@ public final class ErrorReplies {
     return resp.setStatusCode(failure.httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
         .end(body.toBuffer());
+  }
+
+  /** The grpc-message for {@code failure}: "code: message", percent-encoded. */
+  public static String grpcMessage(Failure failure) {
+    return percentEncode(failure.code() + ": " + failure.message());
   }
 
   /** grpc-message is percent-encoded per the gRPC HTTP/2 spec. */

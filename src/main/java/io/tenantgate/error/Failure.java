@@ -34,6 +34,17 @@ public enum Failure {
   UPSTREAM_RESET("upstream_reset", 502, GrpcStatus.UNAVAILABLE, "The upstream service reset the stream"),
   CLIENT_CLOSED("client_closed", 499, GrpcStatus.CANCELLED, "The client closed the request"),
   SHUTTING_DOWN("shutting_down", 503, GrpcStatus.UNAVAILABLE, "The gateway is shutting down"),
+  SUBJECT_INVALID("subject_invalid", 400, GrpcStatus.INVALID_ARGUMENT, "The subject is not a valid tenant subject"),
+  SUBJECT_PREFIXED("subject_prefixed", 400, GrpcStatus.INVALID_ARGUMENT, "Send subjects without a tenant prefix"),
+  // 400, not 403: 401/403 are reserved for identity refusals (FailureTest)
+  SUBJECT_NOT_ALLOWED("subject_not_allowed", 400, GrpcStatus.INVALID_ARGUMENT, "This component may not use this subject"),
+  TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The socket holds the most subscriptions allowed"),
+  OVER_RATE("over_rate", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant is over its publish rate"),
+  NATS_UNAVAILABLE("nats_unavailable", 503, GrpcStatus.UNAVAILABLE, "NATS is unavailable"),
+  NO_RESPONDERS("no_responders", 503, GrpcStatus.UNAVAILABLE, "Nothing is subscribed to the request subject"),
+  NATS_ACK_TIMEOUT("nats_ack_timeout", 504, GrpcStatus.DEADLINE_EXCEEDED, "JetStream did not acknowledge in time; the message may or may not be stored"),
+  REQUEST_TIMEOUT("request_timeout", 504, GrpcStatus.DEADLINE_EXCEEDED, "No reply arrived in time"),
+  STREAM_FULL("stream_full", 507, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant's stream is full"),
   INTERNAL("internal", 500, GrpcStatus.INTERNAL, "Internal gateway error");
 
   private final String code;

@@ -5,6 +5,7 @@ import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
+import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.Promise;
@@ -18,8 +19,8 @@ import java.util.List;
  * @param boundPort completed with the port actually bound (useful with port 0)
  */
 public record EdgeSettings(GatewayConfig config, TenantRegistry registry, EdgeTrustManager trustManager,
-    IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, List<EdgeHandler.Mount> mounts,
-    Promise<Integer> boundPort) {
+    IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, AccessLog accessLog,
+    List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort) {
 
   public EdgeSettings {
     mounts = List.copyOf(mounts);

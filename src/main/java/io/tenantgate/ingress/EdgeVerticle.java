@@ -27,7 +27,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,17 +152,21 @@ public final class EdgeVerticle extends VerticleBase {
     boolean grpc = isGrpc(req);
     RequestMeta meta = RequestMeta.of(req.getHeader(RequestMeta.REQUEST_ID), req.getHeader(RequestMeta.TRACEPARENT),
         conn == null ? "unknown" : conn.peerHost, req.authority() == null ? null : req.authority().toString());
-    if (conn == null || !conn.resolution.isAccepted()) {
-      Failure f = conn == null ? Failure.NO_CLIENT_CERT : conn.resolution.failure();
-      refuse(req, conn, meta, grpc, f);
+    if (conn == null) {
+      ErrorReplies.write(req.response(), Failure.NO_CLIENT_CERT, grpc, meta.requestId(), true)
+          .onComplete(v -> req.connection().close());
+      return;
+    }
+    if (!conn.resolution.isAccepted()) {
+      exchange(req, conn, meta, grpc, "none").fail(conn.resolution.failure(), null);
       return;
     }
     if (grpc && req.version() != HttpVersion.HTTP_2) {
-      new Exchange(req, conn, meta, false, "none", settings.metrics()).fail(Failure.GRPC_REQUIRES_HTTP2, null);
+      exchange(req, conn, meta, false, "none").fail(Failure.GRPC_REQUIRES_HTTP2, null);
       return;
     }
     if (!RouteTable.isCanonical(req.path())) {
-      new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.BAD_PATH, null);
+      exchange(req, conn, meta, grpc, "none").fail(Failure.BAD_PATH, null);
       return;
     }
     if (!grpc) {
@@ -176,10 +179,10 @@ public final class EdgeVerticle extends VerticleBase {
     }
     RouteConfig route = grpc ? routes.grpc(req.path()) : routes.http(req.path());
     if (route == null) {
-      new Exchange(req, conn, meta, grpc, "none", settings.metrics()).fail(Failure.NO_ROUTE, null);
+      exchange(req, conn, meta, grpc, "none").fail(Failure.NO_ROUTE, null);
       return;
     }
-    Exchange ex = new Exchange(req, conn, meta, grpc, route.name(), settings.metrics());
+    Exchange ex = exchange(req, conn, meta, grpc, route.name());
     ClientIdentity identity = conn.resolution.identity();
     assertion(conn).onComplete(signed -> {
       if (signed.failed()) {
@@ -211,9 +214,8 @@ public final class EdgeVerticle extends VerticleBase {
     return conn.assertion;
   }
 
-  private void refuse(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, Failure f) {
-    ErrorReplies.write(req.response(), f, grpc, meta.requestId(), req.version() != HttpVersion.HTTP_2)
-        .onComplete(v -> req.connection().shutdown(1, TimeUnit.SECONDS));
+  private Exchange exchange(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String route) {
+    return new Exchange(vertx, req, conn, meta, grpc, route, settings.metrics(), settings.accessLog());
   }
 
   /** Requests the HTTP codec could not parse: too long a line or header block, or malformed. */

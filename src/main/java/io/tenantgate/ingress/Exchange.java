@@ -3,11 +3,15 @@ package io.tenantgate.ingress;
 import io.tenantgate.error.ErrorReplies;
 import io.tenantgate.error.Failure;
 import io.tenantgate.error.GrpcStatus;
+import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +30,9 @@ final class Exchange {
   final RequestMeta meta;
   final boolean grpc;
   final String routeName;
+  private final Vertx vertx;
   private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
   private final long startNanos;
   private HttpClientRequest upstream;
   private long upstreamSentNanos = -1;
@@ -36,8 +42,14 @@ final class Exchange {
   private boolean finished;
   private Failure failure;
 
-  Exchange(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
-      GatewayMetrics metrics) {
+  private long idleNanos;
+  private long lastActivityNanos;
+  private long idleTimer = -1;
+
+  Exchange(Vertx vertx, HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
+      GatewayMetrics metrics, AccessLog accessLog) {
+    this.vertx = vertx;
+    this.accessLog = accessLog;
     this.req = req;
     this.resp = req.response();
     this.conn = conn;
@@ -59,6 +71,37 @@ final class Exchange {
   void upstream(HttpClientRequest creq) {
     this.upstream = creq;
     this.upstreamSentNanos = System.nanoTime();
+  }
+
+  /**
+   * Ends the exchange with {@code upstream_timeout} once no byte has moved in either direction for
+   * {@code idle} (zero: never). One timer per exchange, re-armed lazily: activity only stamps a time.
+   */
+  void watchIdle(java.time.Duration idle) {
+    if (idle.isZero() || finished) {
+      return;
+    }
+    idleNanos = idle.toNanos();
+    lastActivityNanos = System.nanoTime();
+    idleTimer = vertx.setTimer(Math.max(1, idle.toMillis()), this::checkIdle);
+  }
+
+  /** Bytes moved: the idle clock starts again. */
+  void activity() {
+    lastActivityNanos = System.nanoTime();
+  }
+
+  private void checkIdle(long timerId) {
+    if (finished) {
+      return;
+    }
+    long remaining = lastActivityNanos + idleNanos - System.nanoTime();
+    if (remaining > 0) {
+      idleTimer = vertx.setTimer(Math.max(1, remaining / 1_000_000), this::checkIdle);
+    } else {
+      idleTimer = -1;
+      fail(Failure.UPSTREAM_TIMEOUT, null);
+    }
   }
 
   /** Core's response head arrived. */
@@ -96,18 +139,24 @@ final class Exchange {
     }
     if (!resp.headWritten()) {
       boolean h1 = req.version() != HttpVersion.HTTP_2;
-      ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && f == Failure.BODY_TOO_LARGE)
+      // a refused identity or an unread oversized body: this connection has nothing more to offer
+      boolean closeAfter = f == Failure.BODY_TOO_LARGE || f.isIdentityRefusal();
+      ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && closeAfter)
           .onComplete(v -> {
-            if (h1 && f == Failure.BODY_TOO_LARGE) {
+            if (closeAfter && h1) {
               conn.http.close();
+            } else if (closeAfter) {
+              conn.http.shutdown(1, TimeUnit.SECONDS);
             }
           });
       finish(grpc ? 200 : f.httpStatus());
       return;
     }
     if (grpc && !resp.ended() && !resp.closed()) {
-      resp.trailers().set("grpc-status", Integer.toString(GrpcStatus.UNAVAILABLE.code()))
-          .set("grpc-message", f.code());
+      resp.trailers().set("grpc-status", Integer.toString(f.grpcStatus() == GrpcStatus.OK
+              ? GrpcStatus.UNAVAILABLE.code() : f.grpcStatus().code()))
+          .set("grpc-message", ErrorReplies.grpcMessage(f))
+          .set(ErrorReplies.REASON_HEADER, f.code());
       resp.end();
     } else if (!resp.ended() && !resp.closed()) {
       if (req.version() == HttpVersion.HTTP_2) {
@@ -124,6 +173,9 @@ final class Exchange {
       return;
     }
     finished = true;
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+    }
     long now = System.nanoTime();
     conn.streamEnded(now);
     if (grpc) {
@@ -132,6 +184,14 @@ final class Exchange {
     long upstreamNanos = upstreamHeadNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
     metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos, upstreamNanos,
         upstreamSentNanos < 0 ? -1 : upstreamSentNanos - startNanos, bytesIn, bytesOut);
+    String reason = failure == null ? null : failure.code();
+    if (accessLog.wants(status, reason)) {
+      ClientIdentity id = conn.resolution.identity();
+      accessLog.write(new AccessLog.Entry(grpc ? "grpc" : "http", meta.requestId(), conn.tenantSlug(),
+          id == null ? null : id.componentId(), id == null ? null : id.partitionId(), routeName, protocol(),
+          req.method().name(), req.path(), status, now - startNanos, upstreamNanos, bytesIn, bytesOut, conn.peerHost,
+          reason));
+    }
   }
 
   Failure failure() {

@@ -40,7 +40,6 @@ final class HttpRelay {
       return;
     }
     HttpClient client = ex.grpc ? upstreams.grpc(route) : upstreams.plain(route);
-    long idle = ex.grpc ? limits.streamIdleTimeout().toMillis() : limits.upstreamTimeout().toMillis();
     MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, ex.grpc);
     RequestOptions options = new RequestOptions()
         .setMethod(req.method())
@@ -49,8 +48,7 @@ final class HttpRelay {
         .setSsl(route.upstreamTls())
         .setURI(req.uri())
         .setHeaders(headers)
-        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
-        .setIdleTimeout(idle > 0 ? idle : -1);
+        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis());
     ex.resp.closeHandler(v -> ex.fail(Failure.CLIENT_CLOSED, null));
     req.exceptionHandler(err -> ex.fail(err instanceof StreamResetException ? Failure.CLIENT_CLOSED
         : Failure.BAD_REQUEST, err));
@@ -61,6 +59,8 @@ final class HttpRelay {
             return Future.failedFuture("exchange already ended");
           }
           ex.upstream(creq);
+          // Vert.x's request idle timeout stops at the response head; ours covers the whole exchange
+          ex.watchIdle(ex.grpc ? limits.streamIdleTimeout() : limits.upstreamTimeout());
           sendBody(ex, creq, declared);
           return creq.response();
         })
@@ -85,6 +85,9 @@ final class HttpRelay {
     boolean[] headSent = {declared > 0 || h2Upstream};
     if (declared > 0) {
       creq.putHeader("content-length", Long.toString(declared));
+    } else if (h2Upstream) {
+      // HTTP/2 frames the body itself; Vert.x still insists on a length or "chunked" before a write
+      creq.setChunked(true);
     }
     if (headSent[0]) {
       creq.sendHead();
@@ -103,7 +106,8 @@ final class HttpRelay {
         creq.setChunked(true);
         headSent[0] = true;
       }
-      creq.write(buf);
+      ex.activity();
+      creq.write(buf).onFailure(err -> ex.fail(failureOf(err), err));
       if (creq.writeQueueFull()) {
         req.pause();
         creq.drainHandler(v -> req.resume());
@@ -119,6 +123,7 @@ final class HttpRelay {
       return;
     }
     ex.upstreamResponded();
+    ex.activity();
     HttpServerResponse resp = ex.resp;
     resp.setStatusCode(cresp.statusCode());
     boolean h1 = ex.req.version() != HttpVersion.HTTP_2;
@@ -133,6 +138,7 @@ final class HttpRelay {
     }
     cresp.handler(buf -> {
       ex.bytesOut += buf.length();
+      ex.activity();
       resp.write(buf);
       if (resp.writeQueueFull()) {
         cresp.pause();

@@ -1,5 +1,6 @@
 package io.tenantgate.launcher;
 
+import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
@@ -9,6 +10,7 @@ import io.tenantgate.identity.IdentityResolver;
 import io.tenantgate.identity.PlatformTrust;
 import io.tenantgate.ingress.EdgeSettings;
 import io.tenantgate.ingress.EdgeVerticle;
+import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.ops.OpsVerticle;
 import io.tenantgate.pki.Pem;
@@ -41,6 +43,7 @@ public final class Gateway {
   private final AssertionSigner assertions;
   private final boolean ownsVertx;
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile NatsBridge bridge;
   private int edgePort;
   private int opsPort;
 
@@ -94,14 +97,24 @@ public final class Gateway {
 
   private Future<Void> deploy(GatewayConfig config) {
     List<EdgeHandler.Mount> mounts = new ArrayList<>();
+    try {
+      bridge = config.nats().enabled() ? new NatsBridge(vertx, config.nats(), registry, metrics) : null;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (bridge != null) {
+      mounts.add(bridge.mount());
+    }
     IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin());
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();
-    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, assertions, metrics, mounts,
-        edgeBound);
+    AccessLog accessLog = new AccessLog(config.accessLog().enabled(), config.accessLog().sampleRate());
+    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, assertions, metrics, accessLog,
+        mounts, edgeBound);
     int instances = config.edge().effectiveInstances();
     return registry.start()
+        .compose(v -> bridge == null ? Future.<Void>succeededFuture() : bridge.start())
         .compose(v -> {
           metrics.gaugeOf("tenantgate.registry.snapshot.age.seconds", "Age of the tenant registry snapshot in force",
               () -> registry.health().snapshotAgeMillis() / 1000.0);
@@ -166,10 +179,20 @@ public final class Gateway {
     return trustManager;
   }
 
-  /** Undeploys everything this gateway deployed (and closes Vert.x when it owns it). */
+  /** The NATS bridge, or null when {@code nats.enabled} is false. */
+  public NatsBridge bridge() {
+    return bridge;
+  }
+
+  /**
+   * Drains the NATS bridge (in-flight JetStream publishes get their outcome), then undeploys everything
+   * this gateway deployed (and closes Vert.x when it owns it).
+   */
   public Future<Void> close() {
-    Future<Void> undeploy = Future.join(deployments.stream()
-        .map(id -> vertx.undeploy(id).recover(e -> Future.succeededFuture())).toList()).mapEmpty();
+    Future<Void> drained = bridge == null ? Future.succeededFuture()
+        : bridge.close().recover(e -> Future.succeededFuture());
+    Future<Void> undeploy = drained.compose(d -> Future.join(deployments.stream()
+        .map(id -> vertx.undeploy(id).recover(e -> Future.succeededFuture())).toList()).mapEmpty());
     return undeploy.compose(v -> registry.close())
         .compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
   }

@@ -79,6 +79,44 @@ public final class GatewayMetrics {
     gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).decrementAndGet();
   }
 
+  /** A message the NATS bridge handed to NATS; {@code mode} is core, jetstream, request or reply. */
+  public void natsPublished(String tenantSlug, String mode) {
+    counter("tenantgate.nats.publishes", "mode", mode, "tenant", tenants.tag(tenantSlug)).increment();
+  }
+
+  /** A JetStream acknowledgement passed to the client ({@code duplicate}: the stream already had the Nats-Msg-Id). */
+  public void natsAcked(String tenantSlug, boolean duplicate) {
+    counter("tenantgate.nats.acks", "duplicate", Boolean.toString(duplicate), "tenant", tenants.tag(tenantSlug))
+        .increment();
+  }
+
+  /** A bridge operation that failed; {@code reason} from the bridge's closed set (nats_unavailable, stream_full, ...). */
+  public void natsError(String tenantSlug, String reason) {
+    counter("tenantgate.nats.errors", "reason", reason, "tenant", tenants.tag(tenantSlug)).increment();
+  }
+
+  /** A subject refused by the bridge's validator or allow-list; {@code reason} from its closed set. */
+  public void natsDenied(String tenantSlug, String reason) {
+    counter("tenantgate.nats.denials", "reason", reason, "tenant", tenants.tag(tenantSlug)).increment();
+  }
+
+  /** Whether the bridge's NATS connection is up (1) or not (0). */
+  public void natsConnected(boolean up) {
+    gauges.computeIfAbsent("tenantgate.nats.connected|", k -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder("tenantgate.nats.connected", v, AtomicLong::doubleValue).register(registry);
+      return v;
+    }).set(up ? 1 : 0);
+  }
+
+  public void natsWebSocketOpened(String tenantSlug) {
+    gauge("tenantgate.nats.websockets.active", tenants.tag(tenantSlug)).incrementAndGet();
+  }
+
+  public void natsWebSocketClosed(String tenantSlug) {
+    gauge("tenantgate.nats.websockets.active", tenants.tag(tenantSlug)).decrementAndGet();
+  }
+
   /**
    * A finished request or stream.
    *

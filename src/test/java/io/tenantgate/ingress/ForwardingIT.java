@@ -167,6 +167,18 @@ class ForwardingIT {
   }
 
   @Test
+  void coreStallingAfterItsHeadIsCutAtTheUpstreamTimeout() {
+    long start = System.nanoTime();
+    Throwable err = Await.failure(gw.h1(agent).request(new RequestOptions().setURI("/stall"))
+        .compose(req -> req.send()).compose(resp -> {
+          assertEquals(200, resp.statusCode());
+          return resp.body();
+        }));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms >= 400 && ms < 3_000, "cut after " + ms + " ms: " + err);
+  }
+
+  @Test
   void deadUpstreamGetsA502Quickly() throws Exception {
     int dead;
     try (ServerSocket s = new ServerSocket(0)) {

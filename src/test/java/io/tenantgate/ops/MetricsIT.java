@@ -12,6 +12,7 @@ import io.tenantgate.pki.Pki;
 import io.tenantgate.tenant.RegistryFile;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantStatus;
+import io.tenantgate.testing.AlwaysSendKeyManager;
 import io.tenantgate.testing.Await;
 import io.tenantgate.testing.GatewayFixture;
 import io.tenantgate.testing.TestPki;
@@ -62,7 +63,7 @@ class MetricsIT {
       for (String family : List.of("tenantgate_requests_total", "tenantgate_request_duration_seconds_bucket",
           "tenantgate_upstream_duration_seconds_bucket", "tenantgate_gateway_duration_seconds_bucket",
           "tenantgate_bytes_in_total", "tenantgate_bytes_out_total", "tenantgate_connections_active",
-          "tenantgate_handshakes_total", "tenantgate_assertions_signed_total"")) {
+          "tenantgate_handshakes_total", "tenantgate_assertions_signed_total")) {
         Set<String> tenants = tenantsOf(text, family);
         assertTrue(tenants.containsAll(Set.of("acme", "globex")), family + " has " + tenants);
       }
@@ -103,17 +104,18 @@ class MetricsIT {
       gw.writeRegistry(registry);
       Await.until(() -> gw.gateway.registry().snapshot().tenants().size() == n + 3, Duration.ofSeconds(10),
           "registry with 1000 tenants");
+      // one client, a new connection (and so a new identity) per request
+      var client = vertx.createHttpClient(gw.baseOptions(io.vertx.core.http.HttpVersion.HTTP_1_1).setKeepAlive(false)
+          .setKeyCertOptions(io.vertx.core.net.KeyCertOptions.wrap(AlwaysSendKeyManager.rotating(certs))),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
       List<Future<Integer>> all = new ArrayList<>();
-      for (int i = 0; i < n; i += 50) {
-        all.clear();
-        for (int j = i; j < i + 50; j++) {
-          var client = gw.h1(certs.get(j));
-          all.add(client.request(HttpMethod.GET, "/t").compose(r -> r.send()).map(r -> r.statusCode())
-              .eventually(client::close));
-        }
-        Await.result(Future.all(all), Duration.ofSeconds(60));
-        all.forEach(f -> assertEquals(200, f.result()));
+      for (int i = 0; i < n; i++) {
+        all.add(client.request(HttpMethod.GET, "/t").compose(r -> r.send()).map(r -> r.statusCode()));
       }
+      Await.result(Future.all(all), Duration.ofSeconds(120));
+      all.forEach(f -> assertEquals(200, f.result()));
+      Await.result(client.close());
+      assertEquals(n, tenantsOfAcceptedHandshakes(gw), "every tenant connected once");
       String text = scrape(gw);
       Set<String> tenants = tenantsOf(text, "tenantgate_requests_total");
       assertEquals(21, tenants.size(), "20 labelled tenants + other: " + tenants.size());
@@ -121,6 +123,11 @@ class MetricsIT {
       long requestSeries = SERIES.matcher(text).results().filter(m -> m.group(1).equals("tenantgate_requests_total")).count();
       assertTrue(requestSeries <= 21, "series: " + requestSeries);
     }
+  }
+
+  private static long tenantsOfAcceptedHandshakes(GatewayFixture gw) {
+    return (long) gw.gateway.metrics().registry().find("tenantgate.handshakes").tag("outcome", "ok").counters()
+        .stream().mapToDouble(c -> c.count()).sum();
   }
 
   private static Set<String> tenantsOf(String text, String family) {

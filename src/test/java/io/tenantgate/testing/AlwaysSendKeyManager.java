@@ -14,10 +14,10 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * chain does not end at an advertised issuer, which would hide server-side refusals.
  */
 public final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
-  private static final String ALIAS = "client";
-  private final X509Certificate[] chain;
-  private final PrivateKey key;
+  private final List<X509Certificate[]> chains;
+  private final List<PrivateKey> keys;
   private final List<Principal> advertised;
+  private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
   public AlwaysSendKeyManager(List<X509Certificate> chain, PrivateKey key) {
     this(chain, key, new java.util.concurrent.CopyOnWriteArrayList<>());
@@ -25,14 +25,36 @@ public final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
 
   /** Also records into {@code advertised} the CA names the server sent in its CertificateRequest. */
   public AlwaysSendKeyManager(List<X509Certificate> chain, PrivateKey key, List<Principal> advertised) {
-    this.chain = chain.toArray(new X509Certificate[0]);
-    this.key = key;
+    this(List.of(chain), List.of(key), advertised);
+  }
+
+  private AlwaysSendKeyManager(List<List<X509Certificate>> chains, List<PrivateKey> keys, List<Principal> advertised) {
+    this.chains = chains.stream().map(c -> c.toArray(new X509Certificate[0])).toList();
+    this.keys = List.copyOf(keys);
     this.advertised = advertised;
+  }
+
+  /**
+   * Presents the next of {@code certs} on each new handshake (round robin): one client, many
+   * identities, without building an SSL context per identity.
+   */
+  public static AlwaysSendKeyManager rotating(List<TestPki.ClientCert> certs) {
+    List<List<X509Certificate>> chains = new java.util.ArrayList<>();
+    List<PrivateKey> keys = new java.util.ArrayList<>();
+    for (TestPki.ClientCert c : certs) {
+      try {
+        chains.add(io.tenantgate.pki.Pem.readCertificates(c.chainPem()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      keys.add(c.certAndKey().privateKey());
+    }
+    return new AlwaysSendKeyManager(chains, keys, new java.util.concurrent.CopyOnWriteArrayList<>());
   }
 
   @Override
   public String[] getClientAliases(String keyType, Principal[] issuers) {
-    return new String[] {ALIAS};
+    return new String[] {"0"};
   }
 
   @Override
@@ -45,7 +67,7 @@ public final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
     if (issuers != null) {
       advertised.addAll(List.of(issuers));
     }
-    return ALIAS;
+    return Integer.toString(Math.floorMod(next.getAndIncrement(), chains.size()));
   }
 
   @Override
@@ -60,11 +82,11 @@ public final class AlwaysSendKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public X509Certificate[] getCertificateChain(String alias) {
-    return chain.clone();
+    return chains.get(Integer.parseInt(alias)).clone();
   }
 
   @Override
   public PrivateKey getPrivateKey(String alias) {
-    return key;
+    return keys.get(Integer.parseInt(alias));
   }
 }

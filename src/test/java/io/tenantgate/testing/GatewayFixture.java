@@ -79,6 +79,8 @@ public final class GatewayFixture implements AutoCloseable {
       List<Map<String, Object>> routes = new ArrayList<>();
       routes.add(new LinkedHashMap<>(Map.of("name", "core", "pathPrefix", "/", "upstream", core.url())));
       cfg.put("routes", routes);
+      // the NATS bridge is off unless a test turns it on: it would provision streams on the shared server
+      cfg.put("nats", new LinkedHashMap<>(Map.of("enabled", false)));
       tweak.accept(cfg);
       GatewayConfig config = GatewayConfig.fromMap(cfg, dir);
       Gateway gw = Await.result(Gateway.start(vertx, config));

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * A stand-in for core on a real port: records every HTTP request and WebSocket it receives (so a
  * test can prove core saw nothing) and answers with JSON of what it saw. Paths with special
- * behaviour: {@code /slow?ms=N} answers after N ms, {@code /upload} answers with the body size,
+ * behaviour: {@code /slow?ms=N} answers after N ms, {@code /stall} sends its head and a first chunk, then
+ * nothing, {@code /upload} answers with the body size,
  * {@code /status/N} answers status N; WebSockets echo.
  */
 public final class RecordingCore {
@@ -50,6 +51,8 @@ public final class RecordingCore {
           .put("version", req.version().alpnName());
       if (path.startsWith("/status/")) {
         req.response().setStatusCode(Integer.parseInt(path.substring(8))).end(out.encode());
+      } else if (path.equals("/stall")) {
+        req.response().setChunked(true).write("first bytes, then silence");
       } else if (path.equals("/slow")) {
         long ms = Long.parseLong(req.getParam("ms", "1000"));
         req.response().setChunked(true);

@@ -1,0 +1,178 @@
+package io.tenantgate.bridge;
+
+import io.nats.client.Connection;
+import io.tenantgate.config.NatsConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.identity.EdgeHandler;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.tenant.RegistrySnapshot;
+import io.tenantgate.tenant.Tenant;
+import io.tenantgate.tenant.TenantRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NATS bridge (DESIGN.md section 3), served on the edge listener under {@value #MOUNT}:
+ * {@code publish/<subject>}, {@code request/<subject>} (HTTP) and {@code ws} (WebSocket). Built by
+ * the launcher and handed to the edge listener as an {@link EdgeHandler.Mount}; it never imports the
+ * listener. Starting never waits for NATS: the connection comes up in the background, and until it
+ * does publishes get 503 {@code nats_unavailable} while the rest of the gateway serves as usual.
+ * Each active tenant's stream is provisioned when the connection comes (back) up and when a
+ * tenant becomes active.
+ */
+public final class NatsBridge {
+  private static final Logger LOG = LoggerFactory.getLogger(NatsBridge.class);
+  public static final String MOUNT = "/v1/nats/";
+  private static final String PUBLISH = MOUNT + "publish/";
+  private static final String REQUEST = MOUNT + "request/";
+  private static final String WS = MOUNT + "ws";
+
+  private final Vertx vertx;
+  private final NatsConfig config;
+  private final TenantRegistry registry;
+  private final GatewayMetrics metrics;
+  private final NatsLink link;
+  private final SubjectMapper mapper;
+  private final SubjectPolicy policy;
+  private final StreamProvisioner provisioner;
+  private final Publisher publisher;
+  private final HttpBridge http;
+  private final AtomicLong bufferedHighWater = new AtomicLong();
+  private Context context;
+  private Runnable unsubscribe = () -> { };
+
+  /** Readiness view: the connection state and a human-readable detail. */
+  public record Health(boolean up, String state, String detail) {
+  }
+
+  /** @throws io.tenantgate.config.ConfigException when an allow-list pattern is malformed */
+  public NatsBridge(Vertx vertx, NatsConfig config, TenantRegistry registry, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.link = new NatsLink(config, metrics);
+    this.mapper = new SubjectMapper(config.jetstream().namePrefix(), config.jetstream().subjects(),
+        slug -> registry.snapshot().tenantBySlug(slug) != null);
+    this.policy = new SubjectPolicy(config.allow());
+    this.provisioner = new StreamProvisioner(mapper, config.jetstream());
+    this.publisher = new Publisher(link, mapper, policy, config.publish(), metrics, this::provisionLater);
+    this.http = new HttpBridge(publisher, metrics);
+  }
+
+  /** What the launcher hands to the edge listener. */
+  public EdgeHandler.Mount mount() {
+    return new EdgeHandler.Mount(MOUNT, this::handle);
+  }
+
+  /** Begins connecting (in the background) and following the registry. Completes at once. */
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    metrics.natsConnected(false);
+    link.start(this::onConnected);
+    unsubscribe = registry.onChange(this::onRegistryChange);
+    LOG.info("op=nats.start url={} provision={}", config.url(), config.jetstream().provision());
+    return Future.succeededFuture();
+  }
+
+  public Health health() {
+    NatsLink.State s = link.state();
+    return new Health(s == NatsLink.State.CONNECTED, s.name().toLowerCase(java.util.Locale.ROOT), link.detail());
+  }
+
+  /**
+   * Graceful stop: new publishes are refused, JetStream publishes in flight get their outcome (ack or
+   * error) to the client, then the connection drains and closes.
+   */
+  public Future<Void> close() {
+    unsubscribe.run();
+    Context ctx = context != null ? context : vertx.getOrCreateContext();
+    return publisher.quiesce(vertx, config.drainTimeout()).compose(v -> link.close(ctx));
+  }
+
+  /** Highest number of bytes seen waiting for any one WebSocket (tests: memory stays bounded). */
+  long bufferedHighWater() {
+    return bufferedHighWater.get();
+  }
+
+  private void handle(HttpServerRequest req, ClientIdentity id, String requestId) {
+    String path = req.path();
+    if (path.startsWith(PUBLISH)) {
+      http.publish(req, id, requestId, path.substring(PUBLISH.length()));
+    } else if (path.startsWith(REQUEST)) {
+      http.request(req, id, requestId, path.substring(REQUEST.length()));
+    } else if (path.equals(WS)) {
+      webSocket(req, id, requestId);
+    } else {
+      HttpBridge.fail(req, requestId, new BridgeException(Failure.NO_ROUTE));
+    }
+  }
+
+  private void webSocket(HttpServerRequest req, ClientIdentity id, String requestId) {
+    Connection conn = link.connected();
+    if (conn == null) {
+      metrics.natsError(id.tenantSlug(), "nats_unavailable");
+      HttpBridge.fail(req, requestId, new BridgeException(Failure.NATS_UNAVAILABLE));
+      return;
+    }
+    Context ctx = Vertx.currentContext();
+    req.toWebSocket()
+        .onSuccess(ws -> new WebSocketSession(ctx, ws, id, conn, publisher, mapper, policy, config.websocket(),
+            metrics, this::observeBuffered, link).start())
+        .onFailure(err -> HttpBridge.fail(req, requestId,
+            new BridgeException(Failure.BAD_REQUEST, "not_websocket", "expected a WebSocket upgrade")));
+  }
+
+  private void observeBuffered(long bytes) {
+    bufferedHighWater.accumulateAndGet(bytes, Math::max);
+  }
+
+  /** On the NATS thread, after every (re)connect: the server may have restarted, so check every stream. */
+  private void onConnected() {
+    provisioner.forgetAll();
+    provisionActive(registry.snapshot());
+  }
+
+  private void onRegistryChange(RegistrySnapshot snapshot) {
+    if (config.jetstream().provision() && link.connected() != null) {
+      link.blocking(context, () -> {
+        provisionActive(snapshot);
+        return null;
+      });
+    }
+  }
+
+  private void provisionActive(RegistrySnapshot snapshot) {
+    if (!config.jetstream().provision()) {
+      return;
+    }
+    List<String> slugs = snapshot.tenants().stream().filter(Tenant::active).map(Tenant::slug).sorted().toList();
+    try {
+      provisioner.ensureAll(link.management(), slugs);
+    } catch (java.io.IOException e) {
+      LOG.warn("op=nats.stream.provision outcome=skipped cause=\"{}\"", e.getMessage());
+    }
+  }
+
+  /** A JetStream publish found no stream: provision that tenant again (the client retries). */
+  private void provisionLater(String slug) {
+    if (!config.jetstream().provision() || context == null) {
+      return;
+    }
+    link.blocking(context, () -> {
+      Tenant t = registry.snapshot().tenantBySlug(slug);
+      if (t != null && t.active()) {
+        provisioner.forget(slug);
+        provisioner.ensureAll(link.management(), List.of(slug));
+      }
+      return null;
+    });
+  }
+}

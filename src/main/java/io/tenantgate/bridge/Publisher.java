@@ -1,0 +1,250 @@
+package io.tenantgate.bridge;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.tenantgate.config.NatsPublishConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Publish and request for both surfaces (HTTP and WebSocket), in one order: subject syntax and
+ * prefix -> allow-list -> payload size -> tenant rate -> NATS state -> publish. A core publish is
+ * done when the connection took it; a JetStream publish only when the tenant's stream acknowledged
+ * it. Results are delivered on the caller's context. Every refusal is counted, and refused
+ * messages never reach NATS.
+ */
+final class Publisher {
+  static final String MSG_ID = "Nats-Msg-Id";
+  private static final Pattern MSG_ID_VALUE = Pattern.compile("[\\x21-\\x7e]{1,128}");
+
+  private final NatsLink link;
+  private final SubjectMapper mapper;
+  private final SubjectPolicy policy;
+  private final NatsPublishConfig config;
+  private final TenantRateLimiter rate;
+  private final GatewayMetrics metrics;
+  private final java.util.function.Consumer<String> streamMissing;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean closing;
+
+  /** A publish NATS accepted; stream and seq only for JetStream. */
+  record Published(String subject, String stream, long seq, boolean duplicate) {
+  }
+
+  Publisher(NatsLink link, SubjectMapper mapper, SubjectPolicy policy, NatsPublishConfig config,
+      GatewayMetrics metrics, java.util.function.Consumer<String> streamMissing) {
+    this.link = link;
+    this.mapper = mapper;
+    this.policy = policy;
+    this.config = config;
+    this.rate = new TenantRateLimiter(config.ratePerSecond(), config.burst());
+    this.metrics = metrics;
+    this.streamMissing = streamMissing;
+  }
+
+  NatsPublishConfig config() {
+    return config;
+  }
+
+  /** The NATS subject for a publish (or, {@code request}, a request) by {@code id}, or a counted refusal. */
+  String authorize(ClientIdentity id, String clientSubject, boolean request) {
+    SubjectRefusal r = mapper.refusal(id.tenantSlug(), clientSubject, false);
+    if (r == null && !(request ? policy.mayRequest(id, clientSubject) : policy.mayPublish(id, clientSubject))) {
+      r = SubjectRefusal.NOT_ALLOWED;
+    }
+    if (r != null) {
+      metrics.natsDenied(id.tenantSlug(), r.code());
+      throw SubjectMapper.refused(r);
+    }
+    return mapper.publishSubject(id.tenantSlug(), clientSubject);
+  }
+
+  Future<Published> publish(Context ctx, ClientIdentity id, String clientSubject, byte[] body, String msgId,
+      boolean jetstream) {
+    String slug = id.tenantSlug();
+    String subject;
+    Connection conn;
+    try {
+      subject = authorize(id, clientSubject, false);
+      conn = admit(id, body, msgId);
+    } catch (BridgeException e) {
+      return Future.failedFuture(e);
+    }
+    Headers headers = headers(id, msgId);
+    if (!jetstream) {
+      try {
+        conn.publish(subject, headers, body);
+      } catch (IllegalStateException e) {
+        return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+      }
+      metrics.natsPublished(slug, "core");
+      return Future.succeededFuture(new Published(clientSubject, null, 0, false));
+    }
+    JetStream js = link.jetStream();
+    if (js == null) {
+      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE));
+    }
+    String stream = mapper.streamName(slug);
+    PublishOptions opts = PublishOptions.builder().expectedStream(stream).messageId(msgId).build();
+    CompletableFuture<PublishAck> ack;
+    try {
+      ack = js.publishAsync(subject, headers, body, opts)
+          .orTimeout(config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (IllegalStateException e) {
+      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+    }
+    inFlight.incrementAndGet();
+    metrics.natsPublished(slug, "jetstream");
+    return Future.fromCompletionStage(ack, ctx)
+        .eventually(() -> {
+          inFlight.decrementAndGet();
+          return Future.succeededFuture();
+        })
+        .map(a -> {
+          metrics.natsAcked(slug, a.isDuplicate());
+          return new Published(clientSubject, a.getStream(), a.getSeqno(), a.isDuplicate());
+        })
+        .recover(err -> fail(slug, jetStreamFailure(slug, err)));
+  }
+
+  /** A request: the reply message, or no_responders / request_timeout. */
+  Future<Message> request(Context ctx, ClientIdentity id, String clientSubject, byte[] body, Duration timeout) {
+    String slug = id.tenantSlug();
+    String subject;
+    Connection conn;
+    try {
+      subject = authorize(id, clientSubject, true);
+      conn = admit(id, body, null);
+    } catch (BridgeException e) {
+      return Future.failedFuture(e);
+    }
+    Duration t = timeout == null || timeout.compareTo(config.requestTimeout()) > 0 ? config.requestTimeout() : timeout;
+    CompletableFuture<Message> reply;
+    try {
+      reply = conn.requestWithTimeout(subject, headers(id, null), body, t)
+          .orTimeout(t.toMillis() + 100, TimeUnit.MILLISECONDS);
+    } catch (IllegalStateException e) {
+      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+    }
+    metrics.natsPublished(slug, "request");
+    return Future.fromCompletionStage(reply, ctx).recover(err -> fail(slug, requestFailure(err)));
+  }
+
+  /** Size, rate, shutdown and NATS state: the live connection, or a refusal. */
+  private Connection admit(ClientIdentity id, byte[] body, String msgId) {
+    String slug = id.tenantSlug();
+    if (body.length > config.maxPayload()) {
+      throw counted(slug, new BridgeException(Failure.BODY_TOO_LARGE));
+    }
+    if (msgId != null && !MSG_ID_VALUE.matcher(msgId).matches()) {
+      throw counted(slug, new BridgeException(Failure.BAD_REQUEST, "bad_msg_id",
+          "Nats-Msg-Id must be 1-128 printable ASCII characters"));
+    }
+    if (closing) {
+      throw counted(slug, new BridgeException(Failure.SHUTTING_DOWN));
+    }
+    if (!rate.tryAcquire(slug)) {
+      throw counted(slug, new BridgeException(Failure.OVER_RATE));
+    }
+    Connection conn = link.connected();
+    if (conn == null) {
+      throw counted(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "nats_unavailable",
+          "NATS is unavailable: " + link.detail()));
+    }
+    return conn;
+  }
+
+  private static Headers headers(ClientIdentity id, String msgId) {
+    Headers h = new Headers()
+        .put("Tenant-Id", id.tenantId().toString())
+        .put("Component-Id", id.componentId())
+        .put("Component-Type", id.componentType())
+        .put("Partition-Id", id.partitionId());
+    if (msgId != null) {
+      h.put(MSG_ID, msgId);
+    }
+    return h;
+  }
+
+  private BridgeException jetStreamFailure(String slug, Throwable err) {
+    Throwable c = BridgeException.unwrap(err);
+    if (c instanceof TimeoutException) {
+      return new BridgeException(Failure.NATS_ACK_TIMEOUT);
+    }
+    if (c instanceof JetStreamApiException api) {
+      String d = String.valueOf(api.getErrorDescription()).toLowerCase(java.util.Locale.ROOT);
+      if (d.contains("maximum bytes") || d.contains("maximum messages")) {
+        return new BridgeException(Failure.STREAM_FULL, "stream_full", "The tenant's stream is full: " + d);
+      }
+      if (api.getApiErrorCode() == 10054 || d.contains("exceeds maximum")) {
+        return new BridgeException(Failure.BODY_TOO_LARGE, "stream_max_msg_size", d);
+      }
+      return new BridgeException(Failure.NATS_UNAVAILABLE, "jetstream_error", "JetStream refused: " + d);
+    }
+    String msg = String.valueOf(c.getMessage());
+    if (msg.contains("503")) {
+      streamMissing.accept(slug);
+      return new BridgeException(Failure.NATS_UNAVAILABLE, "stream_unavailable",
+          "The tenant's stream is not available yet");
+    }
+    if (c instanceof IllegalStateException || c instanceof CancellationException || c instanceof java.io.IOException) {
+      return new BridgeException(Failure.NATS_UNAVAILABLE, "nats_unavailable", "NATS did not acknowledge: " + msg);
+    }
+    return BridgeException.of(c);
+  }
+
+  private static BridgeException requestFailure(Throwable err) {
+    Throwable c = BridgeException.unwrap(err);
+    if (c instanceof CancellationException || c instanceof io.nats.client.JetStreamStatusException) {
+      return new BridgeException(Failure.NO_RESPONDERS);
+    }
+    if (c instanceof TimeoutException) {
+      return new BridgeException(Failure.REQUEST_TIMEOUT);
+    }
+    if (c instanceof IllegalStateException) {
+      return new BridgeException(Failure.NATS_UNAVAILABLE);
+    }
+    return BridgeException.of(c);
+  }
+
+  private <T> Future<T> fail(String slug, BridgeException e) {
+    return Future.failedFuture(counted(slug, e));
+  }
+
+  private BridgeException counted(String slug, BridgeException e) {
+    metrics.natsError(slug, e.reason());
+    return e;
+  }
+
+  /** Refuses new publishes; completes when the JetStream publishes in flight have their outcome (or at the deadline). */
+  Future<Void> quiesce(io.vertx.core.Vertx vertx, Duration max) {
+    closing = true;
+    long deadline = System.nanoTime() + max.toNanos();
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      if (inFlight.get() <= 0 || System.nanoTime() - deadline > 0) {
+        done.tryComplete();
+      } else {
+        vertx.setTimer(10, id -> check[0].run());
+      }
+    };
+    check[0].run();
+    return done.future();
+  }
+}

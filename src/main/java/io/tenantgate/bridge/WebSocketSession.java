@@ -1,0 +1,303 @@
+package io.tenantgate.bridge;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.tenantgate.config.NatsPublishConfig.AckMode;
+import io.tenantgate.config.NatsWebSocketConfig;
+import io.tenantgate.error.Failure;
+import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One bridge WebSocket: JSON text messages, one object each. Client to gateway: {@code pub},
+ * {@code sub}, {@code unsub}, {@code req}, {@code respond}, {@code ping}; gateway to client:
+ * {@code ok}, {@code ack}, {@code reply}, {@code err}, {@code msg} (deliveries, with the unprefixed
+ * subject). Each socket has its own jnats dispatcher; deliveries are encoded on the dispatcher's
+ * thread, counted against {@code maxBufferedBytes} and handed to the socket's event loop. When more
+ * than that waits to be written, the client is a slow consumer: its subscriptions stop and the
+ * socket is closed with 1008. Everything else runs on the socket's event loop.
+ */
+final class WebSocketSession {
+  static final short SLOW_CONSUMER = 1008;
+  static final String EDGE_SID = "edge";
+  private static final int MAX_OPS_IN_FLIGHT = 256;
+  private static final int MAX_REPLY_TOKENS = 256;
+
+  private final Context ctx;
+  private final ServerWebSocket ws;
+  private final ClientIdentity id;
+  private final Publisher publisher;
+  private final SubjectMapper mapper;
+  private final SubjectPolicy policy;
+  private final NatsWebSocketConfig limits;
+  private final GatewayMetrics metrics;
+  private final BufferWatermark watermark;
+  private final Dispatcher dispatcher;
+  private final Connection conn;
+  private final Map<String, Subscription> subs = new HashMap<>();
+  private final AtomicLong buffered = new AtomicLong();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicLong replyTokens = new AtomicLong();
+  private final Map<String, String> replySubjects = java.util.Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > MAX_REPLY_TOKENS;
+        }
+      });
+  private int opsInFlight;
+
+  /** Where the bridge keeps the highest per-socket backlog it has seen (bounded-memory evidence). */
+  interface BufferWatermark {
+    void observe(long bytes);
+  }
+
+  WebSocketSession(Context ctx, ServerWebSocket ws, ClientIdentity id, Connection conn, Publisher publisher,
+      SubjectMapper mapper, SubjectPolicy policy, NatsWebSocketConfig limits, GatewayMetrics metrics,
+      BufferWatermark watermark, NatsLink link) {
+    this.ctx = ctx;
+    this.ws = ws;
+    this.id = id;
+    this.conn = conn;
+    this.publisher = publisher;
+    this.mapper = mapper;
+    this.policy = policy;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.watermark = watermark;
+    this.dispatcher = conn.createDispatcher();
+    this.dispatcher.setPendingLimits(-1, limits.maxBufferedBytes());
+    link.onSlowConsumer(dispatcher, this::slowConsumer);
+    ws.closeHandler(v -> {
+      link.forget(dispatcher);
+      stopDispatcher();
+      metrics.natsWebSocketClosed(id.tenantSlug());
+    });
+  }
+
+  void start() {
+    metrics.natsWebSocketOpened(id.tenantSlug());
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> sendError(null, new BridgeException(Failure.BAD_REQUEST, "binary_frame",
+        "send JSON text messages")));
+    ws.exceptionHandler(err -> ws.close());
+    if (limits.edgeInbox()) {
+      subs.put(EDGE_SID, dispatcher.subscribe(mapper.edgeInbox(id.tenantSlug(), id.componentId()),
+          m -> deliver(EDGE_SID, m)));
+    }
+  }
+
+  private void onText(String text) {
+    JsonObject msg;
+    try {
+      msg = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      sendError(null, new BridgeException(Failure.BAD_REQUEST, "bad_json", "each message must be a JSON object"));
+      return;
+    }
+    String op = String.valueOf(msg.getValue("op"));
+    Object reqId = msg.getValue("id");
+    Future<JsonObject> result;
+    try {
+      result = switch (op) {
+        case "pub" -> pub(msg);
+        case "sub" -> Future.succeededFuture(sub(msg));
+        case "unsub" -> Future.succeededFuture(unsub(msg));
+        case "req" -> req(msg);
+        case "respond" -> Future.succeededFuture(respond(msg));
+        case "ping" -> Future.succeededFuture(new JsonObject().put("op", "pong"));
+        default -> throw new BridgeException(Failure.BAD_REQUEST, "bad_op",
+            "op must be pub, sub, unsub, req, respond or ping");
+      };
+    } catch (BridgeException e) {
+      result = Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(new BridgeException(Failure.BAD_REQUEST, "bad_message", "malformed " + op));
+    }
+    opStarted();
+    result.onComplete(ar -> {
+      opEnded();
+      if (ar.succeeded()) {
+        send(ar.result().put("id", reqId));
+      } else {
+        sendError(reqId, BridgeException.of(ar.cause()));
+      }
+    });
+  }
+
+  private Future<JsonObject> pub(JsonObject msg) {
+    String subject = msg.getString("subject");
+    String ack = msg.getString("ack");
+    AckMode mode = ack == null ? publisher.config().defaultAck() : AckMode.parse(ack);
+    if (mode == null) {
+      throw new BridgeException(Failure.BAD_REQUEST, "bad_ack", "ack must be core or jetstream");
+    }
+    return publisher.publish(ctx, id, subject, Payloads.body(msg), msg.getString("msg_id"), mode == AckMode.JETSTREAM)
+        .map(p -> p.stream() == null ? new JsonObject().put("op", "ok").put("subject", subject)
+            : new JsonObject().put("op", "ack").put("subject", subject).put("stream", p.stream())
+                .put("seq", p.seq()).put("duplicate", p.duplicate()));
+  }
+
+  private JsonObject sub(JsonObject msg) {
+    String sid = msg.getString("sid");
+    String pattern = msg.getString("subject");
+    if (sid == null || sid.isEmpty() || sid.length() > 64 || sid.equals(EDGE_SID)) {
+      throw new BridgeException(Failure.BAD_REQUEST, "bad_sid", "sid must be 1-64 characters and not 'edge'");
+    }
+    if (subs.containsKey(sid)) {
+      throw new BridgeException(Failure.BAD_REQUEST, "duplicate_sid", "sid is already in use");
+    }
+    if (subs.size() - (subs.containsKey(EDGE_SID) ? 1 : 0) >= limits.maxSubscriptions()) {
+      metrics.natsDenied(id.tenantSlug(), "too_many_subscriptions");
+      throw new BridgeException(Failure.TOO_MANY_SUBSCRIPTIONS);
+    }
+    SubjectRefusal r = mapper.refusal(id.tenantSlug(), pattern, true);
+    if (r == null && !policy.maySubscribe(id, pattern)) {
+      r = SubjectRefusal.NOT_ALLOWED;
+    }
+    if (r != null) {
+      metrics.natsDenied(id.tenantSlug(), r.code());
+      throw SubjectMapper.refused(r);
+    }
+    subs.put(sid, dispatcher.subscribe(mapper.subscribeSubject(id.tenantSlug(), pattern), m -> deliver(sid, m)));
+    return new JsonObject().put("op", "ok").put("sid", sid);
+  }
+
+  private JsonObject unsub(JsonObject msg) {
+    String sid = msg.getString("sid");
+    Subscription s = sid == null || sid.equals(EDGE_SID) ? null : subs.remove(sid);
+    if (s == null) {
+      throw new BridgeException(Failure.BAD_REQUEST, "unknown_sid", "no such subscription");
+    }
+    dispatcher.unsubscribe(s);
+    return new JsonObject().put("op", "ok").put("sid", sid);
+  }
+
+  private Future<JsonObject> req(JsonObject msg) {
+    String subject = msg.getString("subject");
+    Long timeout = msg.getLong("timeout_ms");
+    return publisher.request(ctx, id, subject, Payloads.body(msg), timeout == null ? null : Duration.ofMillis(timeout))
+        .map(m -> Payloads.describe(m.getData(), m.getHeaders()).put("op", "reply").put("subject", subject));
+  }
+
+  /** Answers a request core sent to this component: the reply subject is the one NATS gave, by token. */
+  private JsonObject respond(JsonObject msg) {
+    String token = msg.getString("reply");
+    String replyTo = token == null ? null : replySubjects.remove(token);
+    if (replyTo == null) {
+      throw new BridgeException(Failure.BAD_REQUEST, "unknown_reply", "no pending request with that reply token");
+    }
+    byte[] body = Payloads.body(msg);
+    if (body.length > publisher.config().maxPayload()) {
+      throw new BridgeException(Failure.BODY_TOO_LARGE);
+    }
+    try {
+      conn.publish(replyTo, body);
+    } catch (IllegalStateException e) {
+      throw new BridgeException(Failure.NATS_UNAVAILABLE);
+    }
+    metrics.natsPublished(id.tenantSlug(), "reply");
+    return new JsonObject().put("op", "ok");
+  }
+
+  /** On the dispatcher's thread: encode, count against the bound, hop to the event loop. */
+  private void deliver(String sid, Message m) {
+    if (closing.get()) {
+      return;
+    }
+    String clientSubject = mapper.toClient(id.tenantSlug(), m.getSubject());
+    if (clientSubject == null) {
+      return;
+    }
+    JsonObject out = Payloads.describe(m.getData(), m.getHeaders()).put("op", "msg").put("sid", sid)
+        .put("subject", clientSubject);
+    if (m.getReplyTo() != null) {
+      String token = "r" + replyTokens.incrementAndGet();
+      replySubjects.put(token, m.getReplyTo());
+      out.put("reply", token);
+    }
+    Buffer frame = out.toBuffer();
+    long now = buffered.addAndGet(frame.length());
+    watermark.observe(now);
+    if (now > limits.maxBufferedBytes()) {
+      buffered.addAndGet(-frame.length());
+      slowConsumer();
+      return;
+    }
+    ctx.runOnContext(v -> write(frame));
+  }
+
+  private void write(Buffer frame) {
+    if (closing.get()) {
+      buffered.addAndGet(-frame.length());
+      return;
+    }
+    ws.writeTextMessage(frame.toString()).onComplete(ar -> buffered.addAndGet(-frame.length()));
+  }
+
+  private void send(JsonObject o) {
+    Buffer frame = o.toBuffer();
+    long now = buffered.addAndGet(frame.length());
+    watermark.observe(now);
+    if (now > limits.maxBufferedBytes()) {
+      buffered.addAndGet(-frame.length());
+      slowConsumer();
+      return;
+    }
+    write(frame);
+  }
+
+  private void sendError(Object reqId, BridgeException e) {
+    send(new JsonObject().put("op", "err").put("id", reqId).put("status", e.failure().httpStatus())
+        .put("reason", e.failure().code()).put("detail", e.reason()).put("message", e.getMessage()));
+  }
+
+  /** From any thread, once: stop deliveries now, then close the socket on its loop with 1008. */
+  private void slowConsumer() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    metrics.natsError(id.tenantSlug(), "slow_consumer");
+    stopDispatcher();
+    ctx.runOnContext(v -> ws.close(SLOW_CONSUMER, "slow consumer: more than " + limits.maxBufferedBytes()
+        + " bytes waiting"));
+  }
+
+  private void stopDispatcher() {
+    try {
+      if (dispatcher.isActive()) {
+        conn.closeDispatcher(dispatcher);
+      }
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // connection closed or dispatcher already gone: nothing left to stop
+    }
+  }
+
+  private void opStarted() {
+    if (++opsInFlight >= MAX_OPS_IN_FLIGHT) {
+      ws.pause();
+    }
+  }
+
+  private void opEnded() {
+    if (--opsInFlight == MAX_OPS_IN_FLIGHT / 2) {
+      ws.resume();
+    }
+  }
+}

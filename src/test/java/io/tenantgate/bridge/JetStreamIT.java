@@ -1,0 +1,128 @@
+package io.tenantgate.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nats.client.api.StreamInfo;
+import io.tenantgate.testing.Await;
+import io.tenantgate.testing.GatewayFixture;
+import io.tenantgate.testing.Http;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/** JetStream through the bridge against the real nats-server: acks, counts, dedup, a full stream. */
+class JetStreamIT {
+
+  @Test
+  void tenThousandAckedHttpPublishesFromTwoTenantsLandInTheirOwnStreamsAndDuplicatesAreStoredOnce() throws Exception {
+    Vertx vertx = GatewayFixture.testVertx();
+    try (BridgeFixture fx = BridgeFixture.start(vertx)) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      HttpClient a = fx.gw.h2(fx.cert(fx.aCa, fx.a, "collector-001"));
+      HttpClient b = fx.gw.h2(fx.cert(fx.bCa, fx.b, "collector-001"));
+      long start = System.nanoTime();
+      List<Long> seqA = publishAll(a, 5_000, "a");
+      List<Long> seqB = publishAll(b, 5_000, "b");
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      System.out.printf("jetstream: 10000 acked HTTP/2 publishes in %d ms (%.0f/s)%n", millis, 10_000_000.0 / millis);
+      Set<Long> expected = LongStream.rangeClosed(1, 5_000).boxed().collect(Collectors.toCollection(TreeSet::new));
+      assertEquals(expected, new TreeSet<>(seqA), "acme-like tenant: sequences 1..5000, each once");
+      assertEquals(expected, new TreeSet<>(seqB));
+      StreamInfo ia = fx.jsm().getStreamInfo(fx.stream(fx.a));
+      StreamInfo ib = fx.jsm().getStreamInfo(fx.stream(fx.b));
+      assertEquals(5_000, ia.getStreamState().getMsgCount());
+      assertEquals(5_000, ib.getStreamState().getMsgCount());
+      assertEquals(5_000, ia.getStreamState().getLastSequence());
+      assertTrue(ia.getConfiguration().getSubjects().contains(fx.a + ".logs.>"));
+      assertTrue(ia.getConfiguration().getSubjects().stream().allMatch(x -> x.startsWith(fx.a + ".")),
+          "a tenant stream captures only its own prefix: " + ia.getConfiguration().getSubjects());
+
+      List<Http.Response> first = new ArrayList<>();
+      List<Http.Response> again = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        first.add(publish(a, "logs.dedup", "dup-" + i));
+      }
+      for (int i = 0; i < 20; i++) {
+        again.add(publish(a, "logs.dedup", "dup-" + i));
+      }
+      for (int i = 0; i < 20; i++) {
+        assertEquals(200, first.get(i).status());
+        assertEquals(false, first.get(i).json().getBoolean("duplicate"));
+        assertEquals(200, again.get(i).status());
+        assertEquals(true, again.get(i).json().getBoolean("duplicate"));
+        assertEquals(first.get(i).json().getLong("seq"), again.get(i).json().getLong("seq"));
+      }
+      assertEquals(5_020, fx.jsm().getStreamInfo(fx.stream(fx.a)).getStreamState().getMsgCount());
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void aStreamAtItsByteLimitRefusesPublishesClearlyWhileOtherTenantsCarryOn() throws Exception {
+    Vertx vertx = GatewayFixture.testVertx();
+    try (BridgeFixture fx = BridgeFixture.start(vertx, "nats://127.0.0.1:4222",
+        n -> n.put("jetstream", new java.util.LinkedHashMap<>(java.util.Map.of("maxBytes", "64KiB", "maxMsgSize", "8KiB"))))) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      HttpClient a = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));
+      HttpClient b = fx.gw.h1(fx.cert(fx.bCa, fx.b, "collector-001"));
+      String kib = "x".repeat(1024);
+      Http.Response r = null;
+      int stored = 0;
+      for (int i = 0; i < 200; i++) {
+        r = BridgeFixture.post(a, "/v1/nats/publish/logs.fill?ack=jetstream", kib);
+        if (r.status() != 200) {
+          break;
+        }
+        stored++;
+      }
+      assertEquals(507, r.status(), r.body().toString());
+      assertEquals("stream_full", r.json().getString("reason"));
+      assertTrue(stored > 10 && stored < 64, "stored " + stored);
+      assertEquals(stored, fx.jsm().getStreamInfo(fx.stream(fx.a)).getStreamState().getMsgCount());
+      assertEquals(507, BridgeFixture.post(a, "/v1/nats/publish/logs.fill?ack=jetstream", kib).status());
+      assertEquals(200, BridgeFixture.post(b, "/v1/nats/publish/logs.fill?ack=jetstream", kib).status());
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  /** Publishes {@code n} messages with ack=jetstream, at most 200 in flight; the sequences acknowledged. */
+  static List<Long> publishAll(HttpClient client, int n, String tag) {
+    List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());
+    int window = 200;
+    for (int from = 0; from < n; from += window) {
+      List<Future<Http.Response>> batch = new ArrayList<>();
+      for (int i = from; i < Math.min(n, from + window); i++) {
+        batch.add(Http.sendAsync(client, new RequestOptions().setMethod(HttpMethod.POST)
+            .setURI("/v1/nats/publish/logs.load?ack=jetstream"), Buffer.buffer(tag + "-" + i)));
+      }
+      Await.result(Future.all(batch), Duration.ofSeconds(60));
+      for (Future<Http.Response> f : batch) {
+        assertEquals(200, f.result().status(), f.result().body().toString());
+        seqs.add(f.result().json().getLong("seq"));
+      }
+    }
+    return seqs;
+  }
+
+  static Http.Response publish(HttpClient client, String subject, String msgId) {
+    return Http.send(client, new RequestOptions().setMethod(HttpMethod.POST)
+        .setURI("/v1/nats/publish/" + subject + "?ack=jetstream").addHeader("Nats-Msg-Id", msgId),
+        Buffer.buffer("payload of " + msgId));
+  }
+}

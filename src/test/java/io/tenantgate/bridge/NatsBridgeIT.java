@@ -1,0 +1,273 @@
+package io.tenantgate.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.tenantgate.testing.Await;
+import io.tenantgate.testing.GatewayFixture;
+import io.tenantgate.testing.Http;
+import io.tenantgate.testing.TestPki.ClientCert;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DESIGN.md section 3 against the real nats-server on 127.0.0.1:4222: HTTP and WebSocket publish,
+ * request/reply, subscriptions and core-to-edge delivery stay inside the caller's tenant prefix, and
+ * every refused subject leaves NATS silent.
+ */
+class NatsBridgeIT {
+  private static final Duration QUIET = Duration.ofMillis(300);
+  private static Vertx vertx;
+  private static BridgeFixture fx;
+
+  @BeforeAll
+  static void start() {
+    vertx = GatewayFixture.testVertx();
+    fx = BridgeFixture.start(vertx);
+    fx.awaitConnected();
+  }
+
+  @AfterAll
+  static void stop() {
+    fx.close();
+    Await.result(vertx.close());
+  }
+
+  private static ClientCert collector(String id) {
+    return fx.cert(fx.aCa, fx.a, id);
+  }
+
+  @Test
+  void httpPublishReachesTheTenantsSubjectAndNoOtherTenant() throws Exception {
+    Subscription mine = fx.spy(fx.a + ".logs.syslog");
+    Subscription theirs = fx.spy(fx.b + ".>");
+    Http.Response r = BridgeFixture.post(fx.gw.h1(collector("collector-001")), "/v1/nats/publish/logs.syslog",
+        "<13>hello");
+    assertEquals(202, r.status(), r.body().toString());
+    assertEquals("logs.syslog", r.json().getString("subject"));
+    Message m = mine.nextMessage(Duration.ofSeconds(5));
+    assertNotNull(m, "subscriber on " + fx.a + ".logs.syslog");
+    assertEquals("<13>hello", new String(m.getData(), StandardCharsets.UTF_8));
+    assertEquals("collector-001", m.getHeaders().getFirst("Component-Id"));
+    assertEquals(fx.aId.toString(), m.getHeaders().getFirst("Tenant-Id"));
+    assertTrue(BridgeFixture.drain(theirs, QUIET).isEmpty(), "the other tenant hears nothing");
+    mine.unsubscribe();
+    theirs.unsubscribe();
+  }
+
+  @Test
+  void jetStreamPublishAnswersWithStreamAndSequenceAfterTheAck() {
+    fx.awaitStreams();
+    HttpClient h2 = fx.gw.h2(collector("collector-js"));
+    Http.Response r = BridgeFixture.post(h2, "/v1/nats/publish/events.up?ack=jetstream", "{\"up\":true}");
+    assertEquals(200, r.status(), r.body().toString());
+    assertEquals(fx.stream(fx.a), r.json().getString("stream"));
+    assertTrue(r.json().getLong("seq") > 0);
+    assertEquals(false, r.json().getBoolean("duplicate"));
+  }
+
+  @Test
+  void webSocketPublishReachesTheTenantsSubjectAndNoOtherTenant() throws Exception {
+    Subscription mine = fx.spy(fx.a + ".logs.ws");
+    Subscription theirs = fx.spy(fx.b + ".>");
+    BridgeFixture.Ws ws = fx.ws(collector("collector-ws"));
+    JsonObject ok = ws.call(new JsonObject().put("op", "pub").put("subject", "logs.ws").put("data", "via ws"));
+    assertEquals("ok", ok.getString("op"), ok.encode());
+    Message m = mine.nextMessage(Duration.ofSeconds(5));
+    assertNotNull(m);
+    assertEquals("via ws", new String(m.getData(), StandardCharsets.UTF_8));
+    fx.awaitStreams();
+    JsonObject ack = ws.call(new JsonObject().put("op", "pub").put("subject", "logs.ws").put("data", "stored")
+        .put("ack", "jetstream"));
+    assertEquals("ack", ack.getString("op"), ack.encode());
+    assertEquals(fx.stream(fx.a), ack.getString("stream"));
+    assertTrue(BridgeFixture.drain(theirs, QUIET).isEmpty());
+    mine.unsubscribe();
+    theirs.unsubscribe();
+  }
+
+  @Test
+  void requestReplyOverHttpAndWebSocketStaysInTheTenant() throws Exception {
+    Dispatcher responders = fx.nats.createDispatcher();
+    responders.subscribe(fx.a + ".rpc.ping", m -> fx.nats.publish(m.getReplyTo(),
+        ("pong " + new String(m.getData(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
+    List<Message> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+    responders.subscribe(fx.b + ".rpc.ping", wrong::add);
+    fx.nats.flush(Duration.ofSeconds(5));
+    try {
+      Http.Response r = BridgeFixture.post(fx.gw.h1(collector("collector-rr")), "/v1/nats/request/rpc.ping", "h");
+      assertEquals(200, r.status(), r.body().toString());
+      assertEquals("pong h", r.json().getString("data"));
+      JsonObject reply = fx.ws(collector("collector-rr")).call(new JsonObject().put("op", "req")
+          .put("subject", "rpc.ping").put("data", "w"));
+      assertEquals("reply", reply.getString("op"), reply.encode());
+      assertEquals("pong w", reply.getString("data"));
+      Http.Response none = BridgeFixture.post(fx.gw.h1(collector("collector-rr")),
+          "/v1/nats/request/rpc.nobody?timeout_ms=500", "x");
+      assertEquals(503, none.status(), none.body().toString());
+      assertEquals("no_responders", none.json().getString("reason"));
+      assertTrue(wrong.isEmpty(), "the other tenant's responder was never asked");
+    } finally {
+      fx.nats.closeDispatcher(responders);
+    }
+  }
+
+  /** Item 1's escape attempts and their relatives: each refused, none published anywhere. */
+  static final List<String> ESCAPES = List.of(">", "*", "*.x", "logs.*", "logs.>", "logs.sys*", "logs.>.x",
+      "..", ".", "logs..syslog", ".logs", "logs.", "logs syslog", " logs", "logs\t", "logs\nsyslog", "logs\r",
+      "logs\u0000", "logs\u0007x", "logs\u007f", "logs.sysl\u00f6g", "\u00e9v\u00e9nements", "logs.\u2603",
+      "logs/syslog", "logs%2esyslog", "logs$", "$JS.API.STREAM.LIST", "$SYS.REQ.SERVER.PING", "_INBOX..x",
+      "logs.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p", "logs." + "x".repeat(300), "", "logs.:", "logs.@x", "logs,x");
+
+  @Test
+  void everyEscapeAttemptIsRefusedOverHttpAndWebSocketAndNatsHearsNothing() {
+    List<String> all = new ArrayList<>(ESCAPES);
+    all.add(fx.a + ".logs");
+    all.add(fx.b + ".logs");
+    all.add(fx.b + ".>");
+    assertTrue(all.size() >= 30);
+    Subscription everything = fx.spy(">");
+    HttpClient http = fx.gw.h1(collector("collector-escape"));
+    BridgeFixture.Ws ws = fx.ws(collector("collector-escape"));
+    for (String s : all) {
+      Http.Response r = BridgeFixture.post(http, "/v1/nats/publish/" + encode(s), "escape");
+      assertTrue(r.status() == 400 || r.status() == 404, s + " -> " + r.status());
+      JsonObject err = ws.call(new JsonObject().put("op", "pub").put("subject", s).put("data", "escape"));
+      assertEquals("err", err.getString("op"), s + " -> " + err.encode());
+      assertEquals(400, err.getInteger("status"), s);
+      assertTrue(err.getString("reason").startsWith("subject_"), s + " -> " + err.encode());
+      JsonObject req = ws.call(new JsonObject().put("op", "req").put("subject", s).put("data", "escape"));
+      assertEquals("err", req.getString("op"), s);
+    }
+    List<Message> heard = BridgeFixture.drain(everything, Duration.ofMillis(500));
+    assertTrue(heard.isEmpty(), "NATS heard " + heard.stream().map(Message::getSubject).toList());
+    everything.unsubscribe();
+    assertTrue(fx.gw.gateway.metrics().registry().find("tenantgate.nats.denials").tag("tenant", fx.a).counters()
+        .stream().mapToDouble(c -> c.count()).sum() >= all.size() * 2);
+  }
+
+  @Test
+  void subjectsOutsideTheComponentTypesAllowListAreRefusedAndSilent() {
+    Subscription everything = fx.spy(">");
+    ClientCert agent = fx.cert(fx.aCa, fx.a, "agent-001");
+    Http.Response r = BridgeFixture.post(fx.gw.h1(agent), "/v1/nats/publish/logs.syslog", "x");
+    assertEquals(400, r.status());
+    assertEquals("subject_not_allowed", r.json().getString("reason"));
+    assertEquals(202, BridgeFixture.post(fx.gw.h1(agent), "/v1/nats/publish/agents.agent-001.status", "x").status());
+    List<Message> heard = BridgeFixture.drain(everything, QUIET);
+    assertEquals(List.of(fx.a + ".agents.agent-001.status"), heard.stream().map(Message::getSubject).toList());
+    everything.unsubscribe();
+  }
+
+  @Test
+  void subscriptionsStayBelowThePrefixAndInsideTheAllowList() throws Exception {
+    BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "agent-007"));
+    for (String bad : List.of(">", "*.x", "jobs.>", "jobs.*.run", "jobs.agent-008.>", fx.a + ".jobs.agent-007.>",
+        fx.b + ".>", "jobs..x", "jobs.agent-007.>.x")) {
+      JsonObject err = ws.call(new JsonObject().put("op", "sub").put("sid", "bad").put("subject", bad));
+      assertEquals("err", err.getString("op"), bad + " -> " + err.encode());
+    }
+    JsonObject ok = ws.call(new JsonObject().put("op", "sub").put("sid", "jobs").put("subject", "jobs.agent-007.*"));
+    assertEquals("ok", ok.getString("op"), ok.encode());
+    fx.nats.publish(fx.b + ".jobs.agent-007.run", "theirs".getBytes(StandardCharsets.UTF_8));
+    fx.nats.publish(fx.a + ".jobs.agent-007.run", "mine".getBytes(StandardCharsets.UTF_8));
+    fx.nats.flush(Duration.ofSeconds(5));
+    JsonObject msg = ws.next(Duration.ofSeconds(5));
+    assertNotNull(msg);
+    assertEquals("msg", msg.getString("op"));
+    assertEquals("jobs", msg.getString("sid"));
+    assertEquals("jobs.agent-007.run", msg.getString("subject"));
+    assertEquals("mine", msg.getString("data"));
+    assertNull(ws.next(QUIET), "nothing from the other tenant");
+    assertEquals("ok", ws.call(new JsonObject().put("op", "unsub").put("sid", "jobs")).getString("op"));
+  }
+
+  @Test
+  void eachSocketsSubscriptionsAreBounded() {
+    BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "agent-many"));
+    for (int i = 0; i < 32; i++) {
+      JsonObject ok = ws.call(new JsonObject().put("op", "sub").put("sid", "s" + i)
+          .put("subject", "jobs.agent-many.t" + i));
+      assertEquals("ok", ok.getString("op"), ok.encode());
+    }
+    JsonObject err = ws.call(new JsonObject().put("op", "sub").put("sid", "s32").put("subject", "jobs.agent-many.x"));
+    assertEquals("too_many_subscriptions", err.getString("reason"), err.encode());
+    assertEquals(429, err.getInteger("status"));
+  }
+
+  @Test
+  void corePublishingOnTheEdgeSubjectReachesOnlyThatComponentsSocket() throws Exception {
+    BridgeFixture.Ws target = fx.ws(collector("collector-edge"));
+    BridgeFixture.Ws sibling = fx.ws(collector("collector-other"));
+    BridgeFixture.Ws otherTenant = fx.ws(fx.cert(fx.bCa, fx.b, "collector-edge"));
+    assertEquals("pong", target.call(new JsonObject().put("op", "ping")).getString("op"));
+    fx.nats.publish(fx.a + ".edge.collector-edge.config", "reload".getBytes(StandardCharsets.UTF_8));
+    fx.nats.flush(Duration.ofSeconds(5));
+    JsonObject msg = target.next(Duration.ofSeconds(5));
+    assertNotNull(msg, "the component's socket gets core's message");
+    assertEquals("edge", msg.getString("sid"));
+    assertEquals("edge.collector-edge.config", msg.getString("subject"));
+    assertEquals("reload", msg.getString("data"));
+    assertNull(sibling.next(QUIET));
+    assertNull(otherTenant.next(Duration.ofMillis(50)));
+  }
+
+  @Test
+  void coreCanRequestAndTheComponentAnswersThroughItsSocket() throws Exception {
+    BridgeFixture.Ws ws = fx.ws(collector("collector-answers"));
+    assertEquals("pong", ws.call(new JsonObject().put("op", "ping")).getString("op"));
+    var reply = fx.nats.request(fx.a + ".edge.collector-answers.status", "?".getBytes(StandardCharsets.UTF_8));
+    JsonObject msg = ws.next(Duration.ofSeconds(5));
+    assertNotNull(msg);
+    assertNotNull(msg.getString("reply"));
+    assertEquals("ok", ws.call(new JsonObject().put("op", "respond").put("reply", msg.getString("reply"))
+        .put("data", "fine")).getString("op"));
+    assertEquals("fine", new String(reply.get(5, java.util.concurrent.TimeUnit.SECONDS).getData(),
+        StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aSlowWebSocketConsumerIsClosedWith1008AndItsBacklogStaysBounded() throws Exception {
+    BridgeFixture.Ws ws = fx.ws(collector("collector-slow"));
+    assertEquals("pong", ws.call(new JsonObject().put("op", "ping")).getString("op"));
+    ws.socket.pause();
+    byte[] chunk = "x".repeat(60 * 1024).getBytes(StandardCharsets.UTF_8);
+    double before = errors("slow_consumer");
+    for (int i = 0; i < 1_000 && errors("slow_consumer") == before; i++) {
+      fx.nats.publish(fx.a + ".edge.collector-slow.flood", chunk);
+      if (i % 50 == 0) {
+        fx.nats.flush(Duration.ofSeconds(5));
+      }
+    }
+    Await.until(() -> errors("slow_consumer") > before, Duration.ofSeconds(10), "slow consumer detected");
+    long bound = 1024 * 1024;
+    assertTrue(fx.bridge().bufferedHighWater() <= bound + chunk.length * 2L,
+        "backlog high water " + fx.bridge().bufferedHighWater());
+    ws.socket.resume();
+    Await.until(() -> ws.closeCode != 0, Duration.ofSeconds(10), "socket closed");
+    assertEquals(WebSocketSession.SLOW_CONSUMER, ws.closeCode);
+  }
+
+  private static double errors(String reason) {
+    return fx.gw.gateway.metrics().registry().find("tenantgate.nats.errors").tag("reason", reason)
+        .counters().stream().mapToDouble(c -> c.count()).sum();
+  }
+
+  static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2E", ".").replace("*", "*");
+  }
+}
