@@ -20,6 +20,7 @@ public record GatewayConfig(
     RegistryConfig registry,
     AssertionConfig assertion,
     AccessLogConfig accessLog,
+    ShutdownConfig shutdown,
     NatsConfig nats,
     List<RouteConfig> routes) {
 
@@ -65,6 +66,7 @@ public record GatewayConfig(
     RegistryConfig registry = RegistryConfig.parse(root.child("registry"), paths);
     AssertionConfig assertion = AssertionConfig.parse(root.child("assertion"), paths);
     AccessLogConfig accessLog = AccessLogConfig.parse(root.child("accessLog"));
+    ShutdownConfig shutdown = ShutdownConfig.parse(root.child("shutdown"));
     NatsConfig nats = NatsConfig.parse(root.child("nats"));
     List<RouteConfig> routes = new ArrayList<>();
     for (Node r : root.list("routes")) {
@@ -78,7 +80,7 @@ public record GatewayConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
-    return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, nats, routes);
+    return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, shutdown, nats, routes);
   }
 
   /** Resolves relative file names against the configuration's directory. */

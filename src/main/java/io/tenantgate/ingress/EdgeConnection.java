@@ -4,7 +4,9 @@ import io.tenantgate.identity.Resolution;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
 import java.security.cert.Certificate;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One client connection on an event loop: its resolved identity (computed once after the
@@ -17,7 +19,8 @@ final class EdgeConnection {
   /** The chain the client sent, kept to re-resolve the identity when the registry changes. */
   final List<Certificate> peerChain;
   Resolution resolution;
-  int activeStreams;
+  /** Requests and streams in flight on this connection. */
+  final Set<Exchange> active = new LinkedHashSet<>();
   long lastActivityNanos;
   /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
   Future<String> assertion;
@@ -35,17 +38,17 @@ final class EdgeConnection {
     return resolution.tenantSlug();
   }
 
-  void streamStarted(long nowNanos) {
-    activeStreams++;
+  void streamStarted(Exchange ex, long nowNanos) {
+    active.add(ex);
     lastActivityNanos = nowNanos;
   }
 
-  void streamEnded(long nowNanos) {
-    activeStreams--;
+  void streamEnded(Exchange ex, long nowNanos) {
+    active.remove(ex);
     lastActivityNanos = nowNanos;
   }
 
   boolean idleSince(long deadlineNanos) {
-    return activeStreams == 0 && lastActivityNanos - deadlineNanos < 0;
+    return active.isEmpty() && lastActivityNanos - deadlineNanos < 0;
   }
 }

@@ -23,10 +23,12 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.security.cert.Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,7 @@ public final class EdgeVerticle extends VerticleBase {
   private WebSocketRelay webSocketRelay;
   private Runnable unsubscribe;
   private long sweepTimer = -1;
+  private HttpServer server;
 
   public EdgeVerticle(EdgeSettings settings) {
     this.settings = settings;
@@ -78,7 +81,7 @@ public final class EdgeVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false)
         .setCompressionSupported(false);
-    HttpServer server = vertx.createHttpServer(options)
+    server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)
         .requestHandler(this::onRequest)
         .invalidRequestHandler(this::onInvalidRequest)
@@ -87,6 +90,27 @@ public final class EdgeVerticle extends VerticleBase {
     long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
     sweepTimer = vertx.setPeriodic(sweepMillis, id -> closeIdle(limits));
     return server.listen().onSuccess(s -> settings.boundPort().tryComplete(s.actualPort()));
+  }
+
+  /**
+   * Graceful shutdown of this instance: stop accepting, let in-flight requests finish (HTTP/2 clients
+   * get GOAWAY, HTTP/1.1 ones Connection: close), end gRPC streams still open shortly before the
+   * grace period is over with UNAVAILABLE, then close what is left. Runs on this verticle's context.
+   */
+  public Future<Void> drain(Duration grace) {
+    return Future.<Void>future(p -> context.runOnContext(v -> {
+      long endStreamsIn = Math.max(1, grace.toMillis() - Math.min(1_000, grace.toMillis() / 4));
+      vertx.setTimer(endStreamsIn, id -> endOpenStreams());
+      server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS).onComplete(p);
+    }));
+  }
+
+  private void endOpenStreams() {
+    for (EdgeConnection ec : List.copyOf(connections.values())) {
+      for (Exchange ex : List.copyOf(ec.active)) {
+        ex.fail(Failure.SHUTTING_DOWN, null);
+      }
+    }
   }
 
   @Override

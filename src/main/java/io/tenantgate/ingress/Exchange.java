@@ -58,7 +58,7 @@ final class Exchange {
     this.routeName = routeName;
     this.metrics = metrics;
     this.startNanos = System.nanoTime();
-    conn.streamStarted(startNanos);
+    conn.streamStarted(this, startNanos);
     if (grpc) {
       metrics.grpcStream(conn.tenantSlug(), 1);
     }
@@ -177,7 +177,7 @@ final class Exchange {
       vertx.cancelTimer(idleTimer);
     }
     long now = System.nanoTime();
-    conn.streamEnded(now);
+    conn.streamEnded(this, now);
     if (grpc) {
       metrics.grpcStream(conn.tenantSlug(), -1);
     }

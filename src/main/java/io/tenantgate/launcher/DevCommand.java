@@ -75,7 +75,7 @@ final class DevCommand implements Callable<Integer> {
       return 1;
     }
     printWalkthrough(env, gw, core);
-    return Running.untilShutdown(gw, vertx::close);
+    return Running.untilSignal(gw, vertx::close);
   }
 
   Map<String, Object> configMap(DevEnvironment env, String core) {

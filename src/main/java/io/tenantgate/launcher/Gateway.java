@@ -42,6 +42,9 @@ public final class Gateway {
   private final EdgeTrustManager trustManager;
   private final AssertionSigner assertions;
   private final boolean ownsVertx;
+  private final List<EdgeVerticle> edgeVerticles = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private volatile java.time.Duration grace = java.time.Duration.ofSeconds(25);
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NatsBridge bridge;
   private int edgePort;
@@ -113,6 +116,7 @@ public final class Gateway {
     EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, assertions, metrics, accessLog,
         mounts, edgeBound);
     int instances = config.edge().effectiveInstances();
+    grace = config.shutdown().grace();
     return registry.start()
         .compose(v -> bridge == null ? Future.<Void>succeededFuture() : bridge.start())
         .compose(v -> {
@@ -124,8 +128,11 @@ public final class Gateway {
               () -> registry.snapshot().revokedCount());
           return Future.succeededFuture();
         })
-        .compose(v -> vertx.deployVerticle(() -> new EdgeVerticle(settings),
-            new DeploymentOptions().setInstances(instances)))
+        .compose(v -> vertx.deployVerticle(() -> {
+          EdgeVerticle edge = new EdgeVerticle(settings);
+          edgeVerticles.add(edge);
+          return edge;
+        }, new DeploymentOptions().setInstances(instances)))
         .compose(id -> {
           deployments.add(id);
           edgeUp.set(true);
@@ -133,8 +140,8 @@ public final class Gateway {
         })
         .compose(port -> {
           edgePort = port;
-          return vertx.deployVerticle(new OpsVerticle(config.ops().host(), config.ops().port(), metrics, registry,
-              assertions, edgeUp::get, opsBound));
+          return vertx.deployVerticle(new OpsVerticle(config, metrics, assertions,
+              () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge), opsBound));
         })
         .compose(id -> {
           deployments.add(id);
@@ -182,6 +189,32 @@ public final class Gateway {
   /** The NATS bridge, or null when {@code nats.enabled} is false. */
   public NatsBridge bridge() {
     return bridge;
+  }
+
+  /**
+   * Graceful shutdown: readiness turns false, the edge listeners stop accepting and give in-flight
+   * requests the configured grace to finish, then everything is closed.
+   */
+  public Future<Void> shutdown() {
+    if (!draining.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    LOG.info("op=shutdown phase=draining grace_ms={} edge_instances={}", grace.toMillis(), edgeVerticles.size());
+    long start = System.nanoTime();
+    return Future.join(edgeVerticles.stream().map(e -> e.drain(grace)).toList())
+        .transform(ar -> {
+          LOG.info("op=shutdown phase=drained took_ms={}", (System.nanoTime() - start) / 1_000_000);
+          return close();
+        });
+  }
+
+  /** How long a graceful shutdown waits for in-flight requests. */
+  public java.time.Duration grace() {
+    return grace;
+  }
+
+  public boolean draining() {
+    return draining.get();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.tenantgate.launcher;
 
 import io.tenantgate.config.ConfigException;
 import io.tenantgate.config.GatewayConfig;
+import io.vertx.core.Future;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,6 +34,6 @@ final class ServeCommand implements Callable<Integer> {
     }
     System.out.printf("tenantgate serving: edge https://%s:%d  ops http://%s:%d%n", cfg.edge().host(), gw.edgePort(),
         cfg.ops().host(), gw.opsPort());
-    return Running.untilShutdown(gw, () -> { });
+    return Running.untilSignal(gw, Future::succeededFuture);
   }
 }

@@ -142,7 +142,7 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(30), limits.upstreamTimeout());
     assertEquals(256, limits.maxConcurrentStreams());
 
-    assertEquals(new OpsConfig("0.0.0.0", 9090, 500), c.ops());
+    assertEquals(new OpsConfig("0.0.0.0", 9090, 500, Duration.ofSeconds(10)), c.ops());
     assertEquals(OpsConfig.DEFAULT_PORT, c.ops().port());
 
     assertEquals(StoreType.FILE, c.registry().store());
@@ -218,7 +218,7 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(3), c.edge().tls().handshakeTimeout());
     assertEquals(new LimitsConfig(32 * 1024, 4 * 1024, 1024 * 1024, Duration.ofMinutes(1), Duration.ofHours(1),
         Duration.ofMillis(500), Duration.ofSeconds(10), 10), c.edge().limits());
-    assertEquals(new OpsConfig("127.0.0.2", 9091, 500), c.ops());
+    assertEquals(new OpsConfig("127.0.0.2", 9091, 500, Duration.ofSeconds(10)), c.ops());
     assertEquals(new RegistryConfig(StoreType.FILE, Path.of("/var/lib/tenantgate/registry.json"),
         Duration.ofMillis(250)), c.registry());
   }

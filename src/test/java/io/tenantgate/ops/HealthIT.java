@@ -1,0 +1,89 @@
+package io.tenantgate.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tenantgate.testing.Await;
+import io.tenantgate.testing.GatewayFixture;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Readiness with per-dependency detail, as a load balancer and an operator read it. */
+class HealthIT {
+  private Vertx vertx;
+
+  @BeforeEach
+  void start() {
+    vertx = GatewayFixture.testVertx();
+  }
+
+  @AfterEach
+  void stop() {
+    Await.result(vertx.close());
+  }
+
+  @Test
+  void readyListsEveryDependencyAndLiveIsAlwaysUp() {
+    try (GatewayFixture gw = GatewayFixture.start(vertx)) {
+      Reply r = get(gw, "/health/ready");
+      assertEquals(200, r.status());
+      assertEquals("UP", r.body().getString("status"), r.body().encode());
+      JsonObject checks = r.body().getJsonObject("checks");
+      for (String dep : new String[] {"edge", "registry", "core", "server_certificate"}) {
+        assertEquals("UP", checks.getJsonObject(dep).getString("status"), dep + ": " + checks);
+      }
+      assertTrue(checks.getJsonObject("server_certificate").getString("detail").startsWith("expires "));
+      assertEquals(200, get(gw, "/health/live").status());
+    }
+  }
+
+  @Test
+  void coreUnreachableIsDegradedButStillReady() {
+    try (GatewayFixture gw = GatewayFixture.start(vertx, cfg -> ops(cfg).put("probeInterval", "100ms"))) {
+      gw.core.stop();
+      Await.until(() -> "DEGRADED".equals(get(gw, "/health/ready").body().getJsonObject("checks")
+          .getJsonObject("core").getString("status")), Duration.ofSeconds(5), "core probe degraded");
+      Reply r = get(gw, "/health/ready");
+      assertEquals(200, r.status());
+      assertEquals("DEGRADED", r.body().getString("status"));
+      assertTrue(r.body().getJsonObject("checks").getJsonObject("core").getString("detail").contains("unreachable"));
+    }
+  }
+
+  @Test
+  void aBrokenRegistryFileKeepsTheLastSnapshotAndReportsDegraded() throws Exception {
+    try (GatewayFixture gw = GatewayFixture.start(vertx)) {
+      Files.writeString(gw.registryFile, "{ this is not json");
+      Await.until(() -> !gw.gateway.registry().health().upToDate(), Duration.ofSeconds(5), "registry error seen");
+      Reply r = get(gw, "/health/ready");
+      assertEquals(200, r.status());
+      assertEquals("DEGRADED", r.body().getJsonObject("checks").getJsonObject("registry").getString("status"));
+      assertEquals(3, gw.gateway.registry().snapshot().tenants().size(), "last good snapshot still served");
+    }
+  }
+
+  record Reply(int status, JsonObject body) {
+  }
+
+  private Reply get(GatewayFixture gw, String path) {
+    var ops = vertx.createHttpClient();
+    try {
+      return Await.result(ops.request(HttpMethod.GET, gw.gateway.opsPort(), "127.0.0.1", path)
+          .compose(r -> r.send().compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b.toJsonObject())))));
+    } finally {
+      ops.close();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> ops(Map<String, Object> cfg) {
+    return (Map<String, Object>) cfg.get("ops");
+  }
+}
