@@ -8,10 +8,11 @@ import java.util.Set;
 
 /**
  * Edge TLS: the gateway's server certificate and key, the platform root(s) client chains must
- * validate to, the allowed protocol versions and the SSL engine.
+ * validate to, the allowed protocol versions and the SSL engine. The three files are watched every
+ * {@code reloadInterval} (0 = only on demand) and reloaded without dropping connections.
  */
 public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<String> protocols,
-    SslEngine engine, Duration handshakeTimeout) {
+    SslEngine engine, Duration handshakeTimeout, Duration reloadInterval) {
 
   private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
@@ -53,7 +54,11 @@ public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<Str
     if (hs.isZero()) {
       n.problem("handshakeTimeout", "must be greater than zero");
     }
+    Duration reload = n.duration("reloadInterval", Duration.ofSeconds(10));
+    if (!reload.isZero() && reload.toMillis() < 100) {
+      n.problem("reloadInterval", "must be 0 (no file watch) or at least 100ms");
+    }
     n.rejectUnknownKeys();
-    return new TlsConfig(cert, key, ca, protocols, engine, hs);
+    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload);
   }
 }

@@ -4,6 +4,7 @@ import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTrustManager;
+import io.tenantgate.identity.TlsMaterial;
 import io.tenantgate.identity.IdentityResolver;
 import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
@@ -14,11 +15,12 @@ import java.util.List;
 /**
  * What the launcher hands every edge verticle instance: configuration and the shared services.
  *
+ * @param tls the validated TLS material the listener starts with (hot reload replaces it later)
  * @param assertions signs X-Tenant-Assertion; null when assertions are disabled
  * @param mounts capabilities served on the edge listener itself, matched before the routes to core
  * @param boundPort completed with the port actually bound (useful with port 0)
  */
-public record EdgeSettings(GatewayConfig config, TenantRegistry registry, EdgeTrustManager trustManager,
+public record EdgeSettings(GatewayConfig config, TlsMaterial tls, TenantRegistry registry, EdgeTrustManager trustManager,
     IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, AccessLog accessLog,
     List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort) {
 

@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.ServerSSLOptions;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,7 +69,7 @@ public final class EdgeVerticle extends VerticleBase {
     upstreams = new Upstreams(vertx, settings.config().routes(), limits);
     httpRelay = new HttpRelay(upstreams, limits);
     webSocketRelay = new WebSocketRelay(upstreams, limits);
-    HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.trustManager())
+    HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager())
         .setHost(edge.host())
         .setPort(edge.port())
         .setMaxHeaderSize(limits.maxHeaderSize())
@@ -90,6 +91,14 @@ public final class EdgeVerticle extends VerticleBase {
     long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
     sweepTimer = vertx.setPeriodic(sweepMillis, id -> closeIdle(limits));
     return server.listen().onSuccess(s -> settings.boundPort().tryComplete(s.actualPort()));
+  }
+
+  /**
+   * Replaces this instance's TLS material for new handshakes; established connections keep theirs.
+   * Call it on every instance: the listener's SSL context belongs to the instance that bound first.
+   */
+  public Future<Boolean> updateTls(ServerSSLOptions options) {
+    return Future.future(p -> context.runOnContext(v -> server.updateSSLOptions(options, true).onComplete(p)));
   }
 
   /**

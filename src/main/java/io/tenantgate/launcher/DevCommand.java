@@ -40,6 +40,10 @@ final class DevCommand implements Callable<Integer> {
       description = "Send traffic to this core (http:// or https://) instead of the built-in echo core.")
   URI upstream;
 
+  @Option(names = "--nats-url", paramLabel = "URL", defaultValue = "nats://127.0.0.1:4222",
+      description = "NATS (with JetStream) for the bridge; the gateway starts without it (default: ${DEFAULT-VALUE}).")
+  String natsUrl = "nats://127.0.0.1:4222";
+
   @Option(names = "--echo-port", defaultValue = "0",
       description = "Port of the built-in echo core (default: any free port).")
   int echoPort;
@@ -87,6 +91,7 @@ final class DevCommand implements Callable<Integer> {
     cfg.put("edge", Map.of("host", host, "port", edgePort, "tls", tls));
     cfg.put("ops", Map.of("host", host, "port", opsPort));
     cfg.put("registry", Map.of("file", env.registryFile().toString()));
+    cfg.put("nats", Map.of("url", natsUrl));
     cfg.put("routes", List.of(
         Map.of("name", "core-grpc", "grpcService", "*", "upstream", core),
         Map.of("name", "core", "pathPrefix", "/", "upstream", core)));
@@ -119,6 +124,9 @@ final class DevCommand implements Callable<Integer> {
           # no client certificate: refused in the TLS handshake
           curl --cacert %s %s/api/hello
 
+          # NATS bridge (%s): acme's collector publishes logs.syslog, stored in acme's stream as acme.logs.syslog
+          curl --cacert %s --cert %s --key %s --data 'hello' '%s/v1/nats/publish/logs.syslog?ack=jetstream'
+
         Stop with Ctrl-C.
         """,
         base, host, gw.opsPort(), host, gw.opsPort(), core, upstream == null ? " (built-in echo)" : "",
@@ -126,6 +134,8 @@ final class DevCommand implements Callable<Integer> {
         ca, acme.resolve("agent-001-chain.pem"), acme.resolve("agent-001-key.pem"), base,
         ca, acme.resolve("agent-001-chain.pem"), acme.resolve("agent-001-key.pem"), base,
         ca, globex.resolve("collector-001-chain.pem"), globex.resolve("collector-001-key.pem"), base,
-        ca, base);
+        ca, base,
+        gw.bridge() == null ? "disabled" : gw.bridge().health().detail(),
+        ca, acme.resolve("collector-001-chain.pem"), acme.resolve("collector-001-key.pem"), base);
   }
 }

@@ -7,13 +7,12 @@ import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
-import io.tenantgate.identity.PlatformTrust;
+import io.tenantgate.identity.TlsMaterial;
 import io.tenantgate.ingress.EdgeSettings;
 import io.tenantgate.ingress.EdgeVerticle;
 import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.ops.OpsVerticle;
-import io.tenantgate.pki.Pem;
 import io.tenantgate.tenant.FileTenantRegistry;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -47,6 +46,8 @@ public final class Gateway {
   private volatile java.time.Duration grace = java.time.Duration.ofSeconds(25);
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NatsBridge bridge;
+  private TlsMaterial tls;
+  private TlsReloader tlsReloader;
   private int edgePort;
   private int opsPort;
 
@@ -85,9 +86,11 @@ public final class Gateway {
     Gateway gw;
     try {
       EdgeTlsOptions.engine(config.edge().tls().engine());
-      PlatformTrust trust = PlatformTrust.of(Pem.readCertificates(config.edge().tls().clientCaFile()));
+      TlsMaterial tls = TlsMaterial.load(config.edge().tls(), java.time.Instant.now());
       AssertionSigner assertions = config.assertion().enabled() ? AssertionSigner.create(config.assertion()) : null;
-      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(trust, registry, metrics), assertions);
+      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(tls.trust(), registry, metrics),
+          assertions);
+      gw.tls = tls;
     } catch (RuntimeException | java.io.IOException e) {
       return closeOnFailure(vertx, ownsVertx, e);
     }
@@ -113,7 +116,7 @@ public final class Gateway {
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();
     AccessLog accessLog = new AccessLog(config.accessLog().enabled(), config.accessLog().sampleRate());
-    EdgeSettings settings = new EdgeSettings(config, registry, trustManager, resolver, assertions, metrics, accessLog,
+    EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
         mounts, edgeBound);
     int instances = config.edge().effectiveInstances();
     grace = config.shutdown().grace();
@@ -140,8 +143,11 @@ public final class Gateway {
         })
         .compose(port -> {
           edgePort = port;
+          tlsReloader = new TlsReloader(vertx, config.edge().tls(), tls, trustManager, edgeVerticles, metrics);
+          tlsReloader.start();
           return vertx.deployVerticle(new OpsVerticle(config, metrics, assertions,
-              () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge), opsBound));
+              () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge), tlsReloader::reloadNow,
+              opsBound));
         })
         .compose(id -> {
           deployments.add(id);
@@ -180,6 +186,11 @@ public final class Gateway {
   /** The assertion signer, or null when assertions are disabled. */
   public AssertionSigner assertions() {
     return assertions;
+  }
+
+  /** Re-reads the edge TLS material from disk now (what the file watch does on a change). */
+  public Future<io.vertx.core.json.JsonObject> reloadTls() {
+    return tlsReloader.reloadNow();
   }
 
   public EdgeTrustManager trustManager() {
@@ -222,6 +233,9 @@ public final class Gateway {
    * this gateway deployed (and closes Vert.x when it owns it).
    */
   public Future<Void> close() {
+    if (tlsReloader != null) {
+      tlsReloader.stop();
+    }
     Future<Void> drained = bridge == null ? Future.succeededFuture()
         : bridge.close().recover(e -> Future.succeededFuture());
     Future<Void> undeploy = drained.compose(d -> Future.join(deployments.stream()

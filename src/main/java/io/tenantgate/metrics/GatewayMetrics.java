@@ -66,6 +66,11 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  /** A TLS hot reload attempt: "applied" or "rejected". */
+  public void tlsReload(String outcome) {
+    counter("tenantgate.tls.reloads", "outcome", outcome).increment();
+  }
+
   /** A tenant assertion was signed (once per connection and per refresh, never per request). */
   public void assertionSigned(String tenantSlug) {
     counter("tenantgate.assertions.signed", "tenant", tenants.tag(tenantSlug)).increment();

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The operations listener: {@code /metrics} (Prometheus text), {@code /health/live},
@@ -29,15 +30,18 @@ public final class OpsVerticle extends VerticleBase {
   private final AssertionSigner assertions;
   private final BooleanSupplier serving;
   private final List<HealthCheck> checks;
+  private final Supplier<Future<JsonObject>> reloadTls;
   private final Promise<Integer> boundPort;
   private UpstreamProbe probe;
 
   /**
    * @param serving true while the edge listener is up and not draining
    * @param checks dependency checks the launcher collected (registry, NATS, certificates)
+   * @param reloadTls re-reads the edge TLS files now ({@code POST /-/reload-tls})
    */
   public OpsVerticle(GatewayConfig config, GatewayMetrics metrics, AssertionSigner assertions, BooleanSupplier serving,
-      List<HealthCheck> checks, Promise<Integer> boundPort) {
+      List<HealthCheck> checks, Supplier<Future<JsonObject>> reloadTls, Promise<Integer> boundPort) {
+    this.reloadTls = reloadTls;
     this.config = config;
     this.metrics = metrics;
     this.assertions = assertions;
@@ -66,6 +70,14 @@ public final class OpsVerticle extends VerticleBase {
     switch (req.path()) {
       case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
       case "/health/ready" -> ready(req);
+      case "/-/reload-tls" -> {
+        if (req.method() != io.vertx.core.http.HttpMethod.POST) {
+          json(req, 405, new JsonObject().put("status", 405).put("title", "use POST"));
+        } else {
+          reloadTls.get().onComplete(ar -> json(req, ar.succeeded() && "rejected".equals(ar.result().getString("outcome"))
+              ? 422 : ar.succeeded() ? 200 : 500, ar.succeeded() ? ar.result() : new JsonObject().put("error", "reload failed")));
+        }
+      }
       case "/metrics" -> vertx.executeBlocking(metrics::scrape, false)
           .onSuccess(text -> req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
               .end(text))

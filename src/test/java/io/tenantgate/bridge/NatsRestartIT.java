@@ -40,7 +40,7 @@ class NatsRestartIT {
             new java.util.LinkedHashMap<>(Map.of("ackTimeout", "2s"))))) {
       fx.awaitConnected();
       fx.awaitStreams();
-      HttpClient client = fx.gw.h2(fx.cert(fx.aCa, fx.a, "collector-001"));
+      HttpClient client = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));
       Map<Long, String> acked = new TreeMap<>();
       Map<Integer, Integer> statuses = new HashMap<>();
       int n = 0;

@@ -1,0 +1,105 @@
+package io.tenantgate.launcher;
+
+import io.tenantgate.config.TlsConfig;
+import io.tenantgate.identity.EdgeTlsOptions;
+import io.tenantgate.identity.EdgeTrustManager;
+import io.tenantgate.identity.TlsMaterial;
+import io.tenantgate.ingress.EdgeVerticle;
+import io.tenantgate.metrics.GatewayMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hot reload of the edge TLS material: the server certificate, its key and the platform root(s).
+ * Files are re-read on a schedule and on demand; a change is validated as a whole
+ * ({@link TlsMaterial}) before anything uses it. A valid change swaps the trust anchors in the trust
+ * manager and rebuilds the listener's SSL context with {@code updateSSLOptions(full options, force)}:
+ * new handshakes use it, established connections keep theirs. An invalid change is refused with a log
+ * line and a metric, and the material in force stays.
+ */
+final class TlsReloader {
+  private static final Logger LOG = LoggerFactory.getLogger(TlsReloader.class);
+
+  private final Vertx vertx;
+  private final TlsConfig config;
+  private final EdgeTrustManager trustManager;
+  private final List<EdgeVerticle> edges;
+  private final GatewayMetrics metrics;
+  private volatile TlsMaterial current;
+  private String lastRejected;
+  private long timer = -1;
+  private Future<JsonObject> inFlight;
+
+  TlsReloader(Vertx vertx, TlsConfig config, TlsMaterial initial, EdgeTrustManager trustManager,
+      List<EdgeVerticle> edges, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.current = initial;
+    this.trustManager = trustManager;
+    this.edges = edges;
+    this.metrics = metrics;
+    metrics.gaugeOf("tenantgate.server.certificate.expiry.seconds", "Seconds until the edge server certificate expires",
+        () -> current.serverCertificate().getNotAfter().toInstant().getEpochSecond() - Instant.now().getEpochSecond());
+  }
+
+  void start() {
+    if (!config.reloadInterval().isZero()) {
+      timer = vertx.setPeriodic(config.reloadInterval().toMillis(), id -> reload(false));
+    }
+  }
+
+  void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /** Reloads now even when nothing looks changed; the reply says what happened. */
+  Future<JsonObject> reloadNow() {
+    return reload(true);
+  }
+
+  private synchronized Future<JsonObject> reload(boolean forced) {
+    if (inFlight != null && !inFlight.isComplete()) {
+      return inFlight;
+    }
+    inFlight = vertx.executeBlocking(() -> TlsMaterial.load(config, Instant.now()), false)
+        .transform(ar -> ar.succeeded() ? apply(ar.result(), forced) : Future.succeededFuture(rejected(ar.cause())));
+    return inFlight;
+  }
+
+  private Future<JsonObject> apply(TlsMaterial next, boolean forced) {
+    lastRejected = null;
+    if (next.fingerprint().equals(current.fingerprint()) && !forced) {
+      return Future.succeededFuture(new JsonObject().put("outcome", "unchanged"));
+    }
+    trustManager.replaceTrust(next.trust());
+    var options = EdgeTlsOptions.sslOptions(config, next, trustManager);
+    // every instance: whichever bound the shared listener first is the one whose SSL context is used
+    return Future.all(edges.stream().map(e -> e.updateTls(options)).toList())
+        .map(all -> all.list().contains(Boolean.TRUE))
+        .map(updated -> {
+          current = next;
+          metrics.tlsReload("applied");
+          LOG.info("op=tls.reload outcome=applied updated={} {}", updated, next.describe());
+          return new JsonObject().put("outcome", "applied").put("certificate", next.describe());
+        })
+        .recover(err -> Future.succeededFuture(rejected(err)));
+  }
+
+  private JsonObject rejected(Throwable err) {
+    String reason = err.getMessage() == null ? err.toString() : err.getMessage();
+    metrics.tlsReload("rejected");
+    if (!reason.equals(lastRejected)) {
+      LOG.error("op=tls.reload outcome=rejected reason=\"{}\" (the material in force stays: {})", reason,
+          current.describe());
+    }
+    lastRejected = reason;
+    return new JsonObject().put("outcome", "rejected").put("reason", reason);
+  }
+}
