@@ -12,12 +12,13 @@ import java.util.Set;
  * {@code reloadInterval} (0 = only on demand) and reloaded without dropping connections.
  */
 public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<String> protocols,
-    SslEngine engine, Duration handshakeTimeout, Duration reloadInterval) {
+    SslEngine engine, Duration handshakeTimeout, Duration reloadInterval, List<Path> crlFiles) {
 
   private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
   public TlsConfig {
     protocols = List.copyOf(protocols);
+    crlFiles = List.copyOf(crlFiles);
   }
 
   /** Which TLS implementation terminates edge connections. */
@@ -58,7 +59,8 @@ public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<Str
     if (!reload.isZero() && reload.toMillis() < 100) {
       n.problem("reloadInterval", "must be 0 (no file watch) or at least 100ms");
     }
+    List<Path> crls = n.strings("crlFiles", List.of()).stream().map(paths::resolve).toList();
     n.rejectUnknownKeys();
-    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload);
+    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload, crls);
   }
 }

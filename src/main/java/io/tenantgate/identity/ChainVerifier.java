@@ -56,7 +56,29 @@ final class ChainVerifier {
       }
       path.add(ca.certificate());
     }
-    return validate(path, trust, now);
+    Failure invalid = validate(path, trust, now);
+    if (invalid != null) {
+      return invalid;
+    }
+    return revokedByCrl(path, trust) ? Failure.REVOKED : null;
+  }
+
+  /** The tenant CA on its root's CRL, or the leaf on its tenant CA's CRL. */
+  private static boolean revokedByCrl(List<X509Certificate> path, PlatformTrust trust) {
+    if (trust.crls().size() == 0) {
+      return false;
+    }
+    X509Certificate leaf = path.get(0);
+    X509Certificate ca = path.get(1);
+    if (trust.crls().isRevoked(leaf, ca)) {
+      return true;
+    }
+    for (X509Certificate root : trust.roots()) {
+      if (root.getSubjectX500Principal().equals(ca.getIssuerX500Principal()) && trust.crls().isRevoked(ca, root)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Failure checkLeaf(X509Certificate leaf, Date now) {

@@ -7,10 +7,18 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The platform root(s) every client chain must validate to. Immutable; replaced whole on reload. */
-public record PlatformTrust(List<X509Certificate> roots, Set<TrustAnchor> anchors, Set<String> rootSpkis) {
+/**
+ * The platform root(s) every client chain must validate to, and the CRLs in force. Immutable;
+ * replaced whole on reload.
+ */
+public record PlatformTrust(List<X509Certificate> roots, Set<TrustAnchor> anchors, Set<String> rootSpkis,
+    Crls crls) {
 
   public static PlatformTrust of(List<X509Certificate> roots) {
+    return of(roots, Crls.none());
+  }
+
+  public static PlatformTrust of(List<X509Certificate> roots, Crls crls) {
     if (roots.isEmpty()) {
       throw new IllegalArgumentException("no platform root certificate given");
     }
@@ -23,7 +31,7 @@ public record PlatformTrust(List<X509Certificate> roots, Set<TrustAnchor> anchor
       anchors.add(new TrustAnchor(r, null));
       spkis.add(Fingerprints.spkiSha256Hex(r));
     }
-    return new PlatformTrust(List.copyOf(roots), Set.copyOf(anchors), Set.copyOf(spkis));
+    return new PlatformTrust(List.copyOf(roots), Set.copyOf(anchors), Set.copyOf(spkis), crls);
   }
 
   public boolean isRoot(X509Certificate cert) {

@@ -3,7 +3,13 @@ package io.tenantgate.identity;
 import io.tenantgate.config.TlsConfig;
 import io.tenantgate.pki.Fingerprints;
 import io.tenantgate.pki.Pem;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.security.cert.CRL;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509CRL;
+import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
@@ -41,8 +47,31 @@ public record TlsMaterial(String certPem, String keyPem, PlatformTrust trust, X5
     if (!belongTogether(cert, key)) {
       throw new IllegalArgumentException(tls.keyFile() + ": private key does not match " + tls.certFile());
     }
-    PlatformTrust trust = PlatformTrust.of(Pem.readCertificates(rootPem));
-    return new TlsMaterial(certPem, keyPem, trust, cert, digest(certPem, keyPem, rootPem));
+    List<X509CRL> crls = new ArrayList<>();
+    StringBuilder crlBytes = new StringBuilder();
+    for (Path f : tls.crlFiles()) {
+      byte[] raw = Files.readAllBytes(f);
+      crlBytes.append(HexFormat.of().formatHex(raw));
+      crls.addAll(readCrls(f, raw));
+    }
+    PlatformTrust trust = PlatformTrust.of(Pem.readCertificates(rootPem), Crls.of(crls));
+    return new TlsMaterial(certPem, keyPem, trust, cert, digest(certPem, keyPem, rootPem, crlBytes.toString()));
+  }
+
+  /** PEM ("X509 CRL") or DER CRLs from one file. */
+  private static List<X509CRL> readCrls(Path file, byte[] raw) {
+    try {
+      List<X509CRL> out = new ArrayList<>();
+      for (CRL crl : CertificateFactory.getInstance("X.509").generateCRLs(new ByteArrayInputStream(raw))) {
+        out.add((X509CRL) crl);
+      }
+      if (out.isEmpty()) {
+        throw new IllegalArgumentException(file + ": no CRL");
+      }
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(file + ": not a CRL: " + e.getMessage());
+    }
   }
 
   /** Signs a probe with the key and verifies it with the certificate's public key. */
@@ -74,7 +103,8 @@ public record TlsMaterial(String certPem, String keyPem, PlatformTrust trust, X5
   /** Serial and expiry of the server certificate, for logs. */
   public String describe() {
     return "serial=" + Fingerprints.serialHex(serverCertificate.getSerialNumber()) + " not_after="
-        + serverCertificate.getNotAfter().toInstant() + " roots=" + trust.roots().size();
+        + serverCertificate.getNotAfter().toInstant() + " roots=" + trust.roots().size() + " crls="
+        + trust.crls().size();
   }
 
   private static String digest(String... parts) {

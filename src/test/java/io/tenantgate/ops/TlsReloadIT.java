@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,8 @@ class TlsReloadIT {
   private Path certFile;
   private Path keyFile;
   private Path rootFile;
+  private Path crlFile;
+  private Path rootCrlFile;
 
   @BeforeEach
   void start() throws Exception {
@@ -51,12 +54,20 @@ class TlsReloadIT {
     Files.copy(pki.serverKeyPem(), keyFile);
     rootFile = dir.resolve("roots.pem");
     Files.copy(pki.rootPem(), rootFile);
+    crlFile = dir.resolve("acme.crl.pem");
+    rootCrlFile = dir.resolve("root.crl.pem");
+    Instant now = Instant.now();
+    Pem.write(crlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.acmeCa, List.of(), now,
+        now.plus(Duration.ofDays(7)))), false);
+    Pem.write(rootCrlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.root, List.of(), now,
+        now.plus(Duration.ofDays(7)))), false);
     gw = GatewayFixture.start(vertx, cfg -> {
       @SuppressWarnings("unchecked")
       var tls = (Map<String, Object>) ((Map<String, Object>) cfg.get("edge")).get("tls");
       tls.put("certFile", certFile.toString());
       tls.put("keyFile", keyFile.toString());
       tls.put("clientCaFile", rootFile.toString());
+      tls.put("crlFiles", List.of(crlFile.toString(), rootCrlFile.toString()));
       tls.put("reloadInterval", "200ms");
     });
   }
@@ -132,6 +143,45 @@ class TlsReloadIT {
         .request(HttpMethod.GET, "/x").compose(r -> r.send()).map(r -> r.statusCode())));
     assertTrue(Await.failure(gw.anonymous().request(HttpMethod.GET, "/x").compose(r -> r.send())) != null,
         "still no entry without a client certificate");
+  }
+
+  @Test
+  void crlsRevokeLeavesAndTenantCasAndReloadWithTheRestOfTheMaterial() throws Exception {
+    var victim = pki.component(pki.acmeCa, "agent-crl", "acme");
+    var bystander = pki.component(pki.globexCa, "agent-crl", "globex");
+    Instant now = Instant.now();
+    Pem.write(crlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.acmeCa,
+        List.of(victim.certAndKey().certificate().getSerialNumber()), now, now.plus(Duration.ofDays(7)))), false);
+    Pem.write(rootCrlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.root,
+        List.of(pki.globexCa.certificate().getSerialNumber()), now, now.plus(Duration.ofDays(7)))), false);
+    assertEquals("applied", postReload().getString("outcome"));
+    double before = gw.refusals("revoked");
+    assertTrue(Await.failure(gw.forced(victim, true).request(HttpMethod.GET, "/x").compose(r -> r.send())) != null);
+    assertTrue(Await.failure(gw.forced(bystander, true).request(HttpMethod.GET, "/x").compose(r -> r.send())) != null,
+        "globex's CA is on the root's CRL: all its leaves are refused");
+    Await.until(() -> gw.refusals("revoked") == before + 2, Duration.ofSeconds(5), "both counted as revoked");
+    assertEquals(200, (int) Await.result(gw.h1(pki.component(pki.acmeCa, "agent-ok", "acme"))
+        .request(HttpMethod.GET, "/x").compose(r -> r.send()).map(r -> r.statusCode())));
+    Pem.write(crlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.acmeCa, List.of(), now,
+        now.plus(Duration.ofDays(7)))), false);
+    Pem.write(rootCrlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(pki.root, List.of(), now,
+        now.plus(Duration.ofDays(7)))), false);
+    assertEquals("applied", postReload().getString("outcome"));
+    assertEquals(200, (int) Await.result(gw.forced(victim, true).request(HttpMethod.GET, "/x")
+        .compose(r -> r.send()).map(r -> r.statusCode())));
+  }
+
+  @Test
+  void aCrlSignedByTheWrongKeyRevokesNothing() throws Exception {
+    var agent = pki.component(pki.acmeCa, "agent-forged-crl", "acme");
+    Instant now = Instant.now();
+    // signed by globex's CA but naming acme's CA as issuer: the signature does not verify with acme's key
+    var forgedIssuer = new io.tenantgate.pki.CertAndKey(pki.acmeCa.certificate(), pki.globexCa.privateKey());
+    Pem.write(crlFile, io.tenantgate.pki.Crls.pem(io.tenantgate.pki.Crls.issue(forgedIssuer,
+        List.of(agent.certAndKey().certificate().getSerialNumber()), now, now.plus(Duration.ofDays(7)))), false);
+    assertEquals("applied", postReload().getString("outcome"));
+    assertEquals(200, (int) Await.result(gw.h1(agent).request(HttpMethod.GET, "/x").compose(r -> r.send())
+        .map(r -> r.statusCode())));
   }
 
   private Future<Integer> loop(HttpClient c, AtomicBoolean run) {
