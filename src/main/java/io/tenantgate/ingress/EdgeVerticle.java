@@ -54,7 +54,9 @@ public final class EdgeVerticle extends VerticleBase {
   private HttpRelay httpRelay;
   private WebSocketRelay webSocketRelay;
   private Runnable unsubscribe;
+  private static final long LOOP_PROBE_NANOS = 500_000_000L;
   private long sweepTimer = -1;
+  private long loopProbe = -1;
   private HttpServer server;
 
   public EdgeVerticle(EdgeSettings settings) {
@@ -90,6 +92,12 @@ public final class EdgeVerticle extends VerticleBase {
     unsubscribe = settings.registry().onChange(s -> context.runOnContext(v -> revalidate(s)));
     long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
     sweepTimer = vertx.setPeriodic(sweepMillis, id -> closeIdle(limits));
+    long[] due = {System.nanoTime() + LOOP_PROBE_NANOS};
+    loopProbe = vertx.setPeriodic(LOOP_PROBE_NANOS / 1_000_000, id -> {
+      long now = System.nanoTime();
+      settings.metrics().eventLoopDelay(now - due[0]);
+      due[0] = now + LOOP_PROBE_NANOS;
+    });
     return server.listen().onSuccess(s -> settings.boundPort().tryComplete(s.actualPort()));
   }
 
@@ -128,6 +136,7 @@ public final class EdgeVerticle extends VerticleBase {
       unsubscribe.run();
     }
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(loopProbe);
     return upstreams.close();
   }
 

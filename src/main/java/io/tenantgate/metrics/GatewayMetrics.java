@@ -66,6 +66,14 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  /**
+   * How late an event loop ran a timer that was due: the best single signal that something blocks
+   * a loop or the loops are saturated.
+   */
+  public void eventLoopDelay(long nanos) {
+    timer("tenantgate.event.loop.delay").record(Duration.ofNanos(Math.max(0, nanos)));
+  }
+
   /** A TLS hot reload attempt: "applied" or "rejected". */
   public void tlsReload(String outcome) {
     counter("tenantgate.tls.reloads", "outcome", outcome).increment();
