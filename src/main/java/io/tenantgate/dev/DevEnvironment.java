@@ -83,6 +83,12 @@ public final class DevEnvironment {
     for (String slug : TENANTS) {
       Path tdir = tenantDir(slug);
       if (Files.exists(tdir.resolve("ca.pem"))) {
+        if (registryChanged) {
+          // the registry file was deleted but the PKI kept: register the existing CA again
+          UUID id = UUID.randomUUID();
+          registry.addTenant(new Tenant(id, slug, displayName(slug), TenantStatus.ACTIVE))
+              .addCa(id, Files.readString(tdir.resolve("ca.pem")), TenantStatus.ACTIVE);
+        }
         continue;
       }
       Files.createDirectories(tdir);

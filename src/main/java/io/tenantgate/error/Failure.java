@@ -31,6 +31,7 @@ public enum Failure {
   BODY_TOO_LARGE("body_too_large", 413, GrpcStatus.RESOURCE_EXHAUSTED, "The request body exceeds the configured limit"),
   UPSTREAM_UNAVAILABLE("upstream_unavailable", 502, GrpcStatus.UNAVAILABLE, "The upstream service is unavailable"),
   UPSTREAM_TIMEOUT("upstream_timeout", 504, GrpcStatus.UNAVAILABLE, "The upstream service did not answer in time"),
+  DEADLINE_EXCEEDED("deadline_exceeded", 504, GrpcStatus.DEADLINE_EXCEEDED, "The call's deadline passed"),
   UPSTREAM_RESET("upstream_reset", 502, GrpcStatus.UNAVAILABLE, "The upstream service reset the stream"),
   CLIENT_CLOSED("client_closed", 499, GrpcStatus.CANCELLED, "The client closed the request"),
   SHUTTING_DOWN("shutting_down", 503, GrpcStatus.UNAVAILABLE, "The gateway is shutting down"),

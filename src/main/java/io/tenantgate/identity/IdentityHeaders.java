@@ -23,10 +23,11 @@ public final class IdentityHeaders {
   /**
    * True for any header a client might use to claim an identity: {@code X-Tenant-*},
    * {@code X-Partition-Id}, {@code X-Component-*}, {@code X-Client-Cert*}, XFCC, and RFC 9440
-   * {@code Client-Cert}/{@code Client-Cert-Chain}. Case-insensitive.
+   * {@code Client-Cert}/{@code Client-Cert-Chain}. Case-insensitive, and '_' counts as '-'.
    */
   public static boolean isIdentityHeader(String name) {
-    String n = name.toLowerCase(Locale.ROOT);
+    // '_' too: CGI-style stacks (WSGI, Rack, PHP) read X_Tenant_Slug and X-Tenant-Slug as one header
+    String n = name.toLowerCase(Locale.ROOT).replace('_', '-');
     return n.startsWith("x-tenant-") || n.equals("x-partition-id") || n.startsWith("x-component-")
         || n.startsWith("x-client-cert") || n.equals(XFCC) || n.equals("client-cert")
         || n.equals("client-cert-chain") || n.startsWith("x-ssl-client") || n.equals("x-client-verify");

@@ -21,6 +21,11 @@ final class EdgeConnection {
   Resolution resolution;
   /** Requests and streams in flight on this connection. */
   final Set<Exchange> active = new LinkedHashSet<>();
+  /** Requests served by edge mounts (they bypass Exchange); a WebSocket upgrade pins the connection. */
+  int mountedActive;
+  boolean upgraded;
+  /** When the client certificate (or its CA) expires; the sweep closes the connection then. */
+  final long notAfterMillis;
   long lastActivityNanos;
   /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
   Future<String> assertion;
@@ -29,6 +34,13 @@ final class EdgeConnection {
   EdgeConnection(HttpConnection http, List<Certificate> peerChain, Resolution resolution, long nowNanos) {
     this.http = http;
     this.peerChain = peerChain;
+    long notAfter = Long.MAX_VALUE;
+    for (Certificate c : peerChain) {
+      if (c instanceof java.security.cert.X509Certificate x) {
+        notAfter = Math.min(notAfter, x.getNotAfter().getTime());
+      }
+    }
+    this.notAfterMillis = notAfter;
     this.resolution = resolution;
     this.lastActivityNanos = nowNanos;
     this.peerHost = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
@@ -49,6 +61,6 @@ final class EdgeConnection {
   }
 
   boolean idleSince(long deadlineNanos) {
-    return active.isEmpty() && lastActivityNanos - deadlineNanos < 0;
+    return active.isEmpty() && mountedActive == 0 && !upgraded && lastActivityNanos - deadlineNanos < 0;
   }
 }

@@ -79,6 +79,7 @@ public final class EdgeVerticle extends VerticleBase {
         .setInitialSettings(new Http2Settings()
             .setMaxConcurrentStreams(limits.maxConcurrentStreams())
             .setMaxHeaderListSize(limits.maxHeaderSize()))
+        .setHandle100ContinueAutomatically(true)
         .setTcpKeepAlive(true)
         .setTcpNoDelay(true)
         .setHttp2ClearTextEnabled(false)
@@ -91,7 +92,7 @@ public final class EdgeVerticle extends VerticleBase {
         .exceptionHandler(this::onConnectionError);
     unsubscribe = settings.registry().onChange(s -> context.runOnContext(v -> revalidate(s)));
     long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
-    sweepTimer = vertx.setPeriodic(sweepMillis, id -> closeIdle(limits));
+    sweepTimer = vertx.setPeriodic(sweepMillis, id -> sweep(limits));
     long[] due = {System.nanoTime() + LOOP_PROBE_NANOS};
     loopProbe = vertx.setPeriodic(LOOP_PROBE_NANOS / 1_000_000, id -> {
       long now = System.nanoTime();
@@ -214,6 +215,7 @@ public final class EdgeVerticle extends VerticleBase {
     if (!grpc) {
       for (EdgeHandler.Mount m : settings.mounts()) {
         if (req.path().startsWith(m.pathPrefix())) {
+          trackMounted(req, conn);
           m.handler().handle(req, conn.resolution.identity(), meta.requestId());
           return;
         }
@@ -256,6 +258,25 @@ public final class EdgeVerticle extends VerticleBase {
     return conn.assertion;
   }
 
+  /** Mounted requests count as activity for the idle sweep; a WebSocket pins its connection. */
+  private static void trackMounted(HttpServerRequest req, EdgeConnection conn) {
+    if (isWebSocketUpgrade(req)) {
+      conn.upgraded = true;
+      return;
+    }
+    conn.mountedActive++;
+    boolean[] done = {false};
+    Runnable end = () -> {
+      if (!done[0]) {
+        done[0] = true;
+        conn.mountedActive--;
+        conn.lastActivityNanos = System.nanoTime();
+      }
+    };
+    req.response().endHandler(v -> end.run());
+    req.response().closeHandler(v -> end.run());
+  }
+
   private Exchange exchange(HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String route) {
     return new Exchange(vertx, req, conn, meta, grpc, route, settings.metrics(), settings.accessLog());
   }
@@ -292,10 +313,20 @@ public final class EdgeVerticle extends VerticleBase {
     }
   }
 
-  private void closeIdle(LimitsConfig limits) {
+  /**
+   * Closes connections idle past the idle timeout, and connections whose client certificate expired
+   * while they were open (validity is otherwise only checked in the handshake).
+   */
+  private void sweep(LimitsConfig limits) {
     long deadline = System.nanoTime() - limits.idleTimeout().toNanos();
+    long nowMillis = System.currentTimeMillis();
     for (EdgeConnection ec : List.copyOf(connections.values())) {
-      if (ec.idleSince(deadline)) {
+      if (ec.resolution.isAccepted() && ec.notAfterMillis < nowMillis) {
+        settings.metrics().refusal(Failure.EXPIRED.code(), ec.tenantSlug(), "revalidation");
+        LOG.info("op=identity.revalidate outcome=closed reason=expired tenant={} peer={}", ec.tenantSlug(), ec.peerHost);
+        ec.resolution = Resolution.refused(Failure.EXPIRED, ec.tenantSlug());
+        ec.http.close();
+      } else if (ec.idleSince(deadline)) {
         LOG.debug("op=connection.idle_close tenant={} peer={}", ec.tenantSlug(), ec.peerHost);
         ec.http.close();
       }
@@ -304,7 +335,11 @@ public final class EdgeVerticle extends VerticleBase {
 
   private static boolean isGrpc(HttpServerRequest req) {
     String ct = req.getHeader("content-type");
-    return ct != null && ct.regionMatches(true, 0, "application/grpc", 0, 16);
+    if (ct == null || !ct.regionMatches(true, 0, "application/grpc", 0, 16)) {
+      return false;
+    }
+    // application/grpc, application/grpc+proto, application/grpc;charset=...; not application/grpc-web
+    return ct.length() == 16 || ct.charAt(16) == '+' || ct.charAt(16) == ';';
   }
 
   private static boolean isWebSocketUpgrade(HttpServerRequest req) {

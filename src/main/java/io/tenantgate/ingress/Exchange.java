@@ -40,11 +40,14 @@ final class Exchange {
   long bytesIn;
   long bytesOut;
   private boolean finished;
+  private boolean upgraded;
   private Failure failure;
 
   private long idleNanos;
   private long lastActivityNanos;
   private long idleTimer = -1;
+  private Runnable onIdle;
+  private long deadlineTimer = -1;
 
   Exchange(Vertx vertx, HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
       GatewayMetrics metrics, AccessLog accessLog) {
@@ -59,6 +62,11 @@ final class Exchange {
     this.metrics = metrics;
     this.startNanos = System.nanoTime();
     conn.streamStarted(this, startNanos);
+    resp.closeHandler(v -> {
+      if (!upgraded) {
+        fail(Failure.CLIENT_CLOSED, null);
+      }
+    });
     if (grpc) {
       metrics.grpcStream(conn.tenantSlug(), 1);
     }
@@ -78,12 +86,25 @@ final class Exchange {
    * {@code idle} (zero: never). One timer per exchange, re-armed lazily: activity only stamps a time.
    */
   void watchIdle(java.time.Duration idle) {
+    watchIdle(idle, () -> fail(Failure.UPSTREAM_TIMEOUT, null));
+  }
+
+  /** As {@link #watchIdle(java.time.Duration)}, running {@code onIdle} instead of failing the exchange. */
+  void watchIdle(java.time.Duration idle, Runnable onIdle) {
     if (idle.isZero() || finished) {
       return;
     }
+    this.onIdle = onIdle;
     idleNanos = idle.toNanos();
     lastActivityNanos = System.nanoTime();
     idleTimer = vertx.setTimer(Math.max(1, idle.toMillis()), this::checkIdle);
+  }
+
+  /** The caller's own deadline (gRPC {@code grpc-timeout}): past it the call ends DEADLINE_EXCEEDED. */
+  void deadline(java.time.Duration d) {
+    if (!finished) {
+      deadlineTimer = vertx.setTimer(Math.max(1, d.toMillis()), id -> fail(Failure.DEADLINE_EXCEEDED, null));
+    }
   }
 
   /** Bytes moved: the idle clock starts again. */
@@ -100,7 +121,7 @@ final class Exchange {
       idleTimer = vertx.setTimer(Math.max(1, remaining / 1_000_000), this::checkIdle);
     } else {
       idleTimer = -1;
-      fail(Failure.UPSTREAM_TIMEOUT, null);
+      onIdle.run();
     }
   }
 
@@ -116,6 +137,11 @@ final class Exchange {
     return req.version() == HttpVersion.HTTP_2 ? "h2" : "h1";
   }
 
+  /** The request became a WebSocket: from now on the relay owns its end. */
+  void upgraded() {
+    upgraded = true;
+  }
+
   /** The exchange ended normally: the response was fully relayed. */
   void completed() {
     finish(resp.getStatusCode());
@@ -127,6 +153,10 @@ final class Exchange {
       return;
     }
     failure = f;
+    if (!f.isIdentityRefusal() && f != Failure.CLIENT_CLOSED) {
+      // identity refusals were counted once, when the connection was resolved
+      metrics.refusal(f.code(), conn.tenantSlug(), f.code().startsWith("upstream_") ? "upstream" : "request");
+    }
     if (f == Failure.INTERNAL) {
       LOG.error("op=forward outcome=error request_id={} tenant={} route={}", meta.requestId(), conn.tenantSlug(),
           routeName, cause);
@@ -149,7 +179,8 @@ final class Exchange {
               conn.http.shutdown(1, TimeUnit.SECONDS);
             }
           });
-      finish(grpc ? 200 : f.httpStatus());
+      // a trailers-only gRPC error travels as HTTP 200; count it by what it means
+      finish(f.httpStatus());
       return;
     }
     if (grpc && !resp.ended() && !resp.closed()) {
@@ -175,6 +206,9 @@ final class Exchange {
     finished = true;
     if (idleTimer >= 0) {
       vertx.cancelTimer(idleTimer);
+    }
+    if (deadlineTimer >= 0) {
+      vertx.cancelTimer(deadlineTimer);
     }
     long now = System.nanoTime();
     conn.streamEnded(this, now);

@@ -18,7 +18,7 @@ final class HeaderPolicy {
   /** RFC 9110 hop-by-hop headers plus the legacy ones proxies must not forward. */
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization", "host",
-      "content-length", "http2-settings");
+      "content-length", "http2-settings", "expect");
   /** Forwarding headers only the gateway may write (besides every {@code x-forwarded-*}). */
   private static final Set<String> FORWARDING = Set.of("x-real-ip", "forwarded", "x-original-forwarded-for");
 
@@ -37,7 +37,8 @@ final class HeaderPolicy {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : in) {
       String n = h.getKey().toLowerCase(Locale.ROOT);
-      if (n.startsWith(":") || HOP_BY_HOP.contains(n) || FORWARDING.contains(n) || n.startsWith("x-forwarded-")
+      String dashed = n.replace('_', '-');
+      if (n.startsWith(":") || HOP_BY_HOP.contains(n) || FORWARDING.contains(dashed) || dashed.startsWith("x-forwarded-")
           || named.contains(n)
           || IdentityHeaders.isIdentityHeader(n) || n.equals(RequestMeta.REQUEST_ID) || n.equals(RequestMeta.TRACEPARENT)) {
         continue;

@@ -46,12 +46,17 @@ final class HttpRelay {
         .setHost(route.upstream().getHost())
         .setPort(route.upstreamPort())
         .setSsl(route.upstreamTls())
-        .setURI(req.uri())
+        .setURI(originForm(req))
         .setHeaders(headers)
         .setConnectTimeout(limits.upstreamConnectTimeout().toMillis());
-    ex.resp.closeHandler(v -> ex.fail(Failure.CLIENT_CLOSED, null));
     req.exceptionHandler(err -> ex.fail(err instanceof StreamResetException ? Failure.CLIENT_CLOSED
         : Failure.BAD_REQUEST, err));
+    if (ex.grpc) {
+      java.time.Duration deadline = GrpcTimeout.parse(req.getHeader("grpc-timeout"));
+      if (deadline != null) {
+        ex.deadline(deadline);
+      }
+    }
     client.request(options)
         .compose(creq -> {
           if (ex.finished()) {
@@ -154,9 +159,16 @@ final class HttpRelay {
       if (!trailers.isEmpty()) {
         resp.trailers().addAll(trailers);
       }
-      resp.end();
+      // completed first: ending an HTTP/2 stream fires the response close handler synchronously
       ex.completed();
+      resp.end();
     });
+  }
+
+  /** Path and query only: an absolute-form target (http://host/path) must not reach core as such. */
+  static String originForm(HttpServerRequest req) {
+    String q = req.query();
+    return q == null ? req.path() : req.path() + "?" + q;
   }
 
   private static boolean bodyAllowed(HttpMethod method, int status) {

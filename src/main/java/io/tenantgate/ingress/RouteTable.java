@@ -49,7 +49,9 @@ final class RouteTable {
         end = rawPath.length();
       }
       String seg = rawPath.substring(start, end);
-      if (seg.equals(".") || seg.equals("..")) {
+      // "..;x" is ".." to servlet containers (path parameters are dropped before normalising)
+      String bare = seg.indexOf(';') >= 0 ? seg.substring(0, seg.indexOf(';')) : seg;
+      if (bare.equals(".") || bare.equals("..")) {
         return false;
       }
       start = end + 1;

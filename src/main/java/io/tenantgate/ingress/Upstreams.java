@@ -28,7 +28,7 @@ final class Upstreams {
   private final Map<String, HttpClient> clients = new HashMap<>();
   private final Map<RouteConfig, HttpClient> plain = new HashMap<>();
   private final Map<RouteConfig, HttpClient> grpc = new HashMap<>();
-  private final WebSocketClient webSockets;
+  private final Map<RouteConfig, WebSocketClient> webSockets = new HashMap<>();
 
   Upstreams(Vertx vertx, List<RouteConfig> routes, LimitsConfig limits) {
     this.vertx = vertx;
@@ -39,9 +39,20 @@ final class Upstreams {
         plain.put(r, client(r, false));
       }
     }
-    this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
-        .setMaxFrameSize(65536).setMaxMessageSize(16 * 1024 * 1024));
+    for (RouteConfig r : routes) {
+      if (!r.isGrpc()) {
+        WebSocketClientOptions o = new WebSocketClientOptions()
+            .setConnectTimeout((int) limits.upstreamConnectTimeout().toMillis())
+            .setMaxFrameSize(65536).setMaxMessageSize(16 * 1024 * 1024);
+        if (r.upstreamTls()) {
+          o.setSsl(true).setVerifyHost(true);
+          if (r.upstreamCaFile() != null) {
+            o.setTrustOptions(new PemTrustOptions().addCertPath(r.upstreamCaFile().toString()));
+          }
+        }
+        webSockets.put(r, vertx.createWebSocketClient(o));
+      }
+    }
   }
 
   HttpClient plain(RouteConfig route) {
@@ -52,8 +63,9 @@ final class Upstreams {
     return grpc.get(route);
   }
 
-  WebSocketClient webSockets() {
-    return webSockets;
+  /** The WebSocket client for {@code route}, with the route's upstream trust. */
+  WebSocketClient webSockets(RouteConfig route) {
+    return webSockets.get(route);
   }
 
   private HttpClient client(RouteConfig r, boolean forGrpc) {
@@ -86,7 +98,7 @@ final class Upstreams {
   Future<Void> close() {
     List<Future<Void>> all = new ArrayList<>();
     clients.values().forEach(c -> all.add(c.close()));
-    all.add(webSockets.close());
+    webSockets.values().forEach(c -> all.add(c.close()));
     return Future.join(all).mapEmpty();
   }
 }

@@ -37,9 +37,8 @@ final class WebSocketRelay {
         .setHost(route.upstream().getHost())
         .setPort(route.upstreamPort())
         .setSsl(route.upstreamTls())
-        .setURI(req.uri())
-        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis())
-        .setIdleTimeout((int) limits.streamIdleTimeout().toSeconds());
+        .setURI(HttpRelay.originForm(req))
+        .setConnectTimeout(limits.upstreamConnectTimeout().toMillis());
     for (Map.Entry<String, String> h : headers) {
       if (!h.getKey().equals("sec-websocket-protocol")) {
         options.addHeader(h.getKey(), h.getValue());
@@ -51,19 +50,32 @@ final class WebSocketRelay {
         options.addSubProtocol(p.trim());
       }
     }
-    upstreams.webSockets().connect(options)
+    upstreams.webSockets(route).connect(options)
         .onFailure(err -> ex.fail(HttpRelay.failureOf(err), err))
         .onSuccess(upstream -> req.toWebSocket()
             .onFailure(err -> {
               upstream.close();
               ex.fail(Failure.BAD_REQUEST, err);
             })
-            .onSuccess(client -> bridge(ex, client, upstream)));
+            .onSuccess(client -> {
+              ex.upgraded();
+              bridge(ex, client, upstream);
+              ex.watchIdle(limits.streamIdleTimeout(), () -> {
+                client.close((short) 1001, "idle");
+                upstream.close((short) 1001, "idle");
+              });
+            }));
   }
 
   private static void bridge(Exchange ex, WebSocketBase client, WebSocket upstream) {
-    pipe(client, upstream, n -> ex.bytesIn += n);
-    pipe(upstream, client, n -> ex.bytesOut += n);
+    pipe(client, upstream, n -> {
+      ex.bytesIn += n;
+      ex.activity();
+    });
+    pipe(upstream, client, n -> {
+      ex.bytesOut += n;
+      ex.activity();
+    });
     upstream.closeHandler(v -> closeWith(client, upstream));
     client.exceptionHandler(err -> upstream.close());
     upstream.exceptionHandler(err -> client.close());

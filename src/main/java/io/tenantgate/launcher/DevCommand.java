@@ -73,8 +73,9 @@ final class DevCommand implements Callable<Integer> {
     Gateway gw;
     try {
       gw = Gateway.start(vertx, config).await();
-    } catch (RuntimeException e) {
-      System.err.println("tenantgate failed to start: " + e.getMessage());
+    } catch (Exception e) {
+      // await() rethrows checked causes as they are (a missing certificate file is an IOException)
+      System.err.println("tenantgate failed to start: " + e);
       vertx.close().await();
       return 1;
     }
@@ -109,7 +110,7 @@ final class DevCommand implements Callable<Integer> {
           edge (mTLS)  %s
           ops          http://%s:%d/health/ready   http://%s:%d/metrics
           core         %s%s
-          registry     %s (edit it, or use the CLI: changes apply within a second)
+          registry     %s (edit it: revocations and suspensions apply within a second)
 
         Try it:
           # acme's agent: core sees x-tenant-slug: acme, the tenant id, component and cert hash

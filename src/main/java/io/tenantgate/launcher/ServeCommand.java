@@ -28,8 +28,9 @@ final class ServeCommand implements Callable<Integer> {
     Gateway gw;
     try {
       gw = Gateway.start(cfg).await();
-    } catch (RuntimeException e) {
-      System.err.println("tenantgate failed to start: " + e.getMessage());
+    } catch (Exception e) {
+      // await() rethrows checked causes as they are (a missing certificate file is an IOException)
+      System.err.println("tenantgate failed to start: " + e);
       return 1;
     }
     System.out.printf("tenantgate serving: edge https://%s:%d  ops http://%s:%d%n", cfg.edge().host(), gw.edgePort(),

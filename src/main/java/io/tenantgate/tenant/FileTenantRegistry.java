@@ -3,7 +3,6 @@ package io.tenantgate.tenant;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.FileProps;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +29,7 @@ public final class FileTenantRegistry implements TenantRegistry {
   private volatile String lastError;
   private Context context;
   private long timerId = -1;
-  private long seenModified = -1;
-  private long seenSize = -1;
+  private String seenStamp;
   private long version;
   private boolean refreshing;
 
@@ -61,7 +59,7 @@ public final class FileTenantRegistry implements TenantRegistry {
       return Future.succeededFuture();
     }
     refreshing = true;
-    return vertx.fileSystem().props(file.toString())
+    return vertx.executeBlocking(this::stamp, false)
         .compose(this::loadIfChanged)
         .recover(err -> {
           recordError(err.getMessage());
@@ -73,19 +71,27 @@ public final class FileTenantRegistry implements TenantRegistry {
         });
   }
 
-  private Future<Void> loadIfChanged(FileProps props) {
-    if (props.lastModifiedTime() == seenModified && props.size() == seenSize && lastError == null) {
+  /**
+   * What identifies one version of the file: its inode (an atomic rename makes a new one), its
+   * modification time to the nanosecond and its size. Milliseconds and size alone missed a same-size
+   * rewrite within one millisecond.
+   */
+  private String stamp() throws java.io.IOException {
+    var attrs = java.nio.file.Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+    return attrs.fileKey() + "|" + attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + "|"
+        + attrs.size();
+  }
+
+  private Future<Void> loadIfChanged(String stamp) {
+    if (stamp.equals(seenStamp) && lastError == null) {
       return Future.succeededFuture();
     }
-    long modified = props.lastModifiedTime();
-    long size = props.size();
     long next = version + 1;
     return vertx.fileSystem().readFile(file.toString())
         .compose(buf -> vertx.executeBlocking(() -> RegistryFile.parse(buf.toString(StandardCharsets.UTF_8))
             .toSnapshot(Instant.now(), next), false))
         .map(s -> {
-          seenModified = modified;
-          seenSize = size;
+          seenStamp = stamp;
           version = next;
           boolean recovered = lastError != null;
           lastError = null;

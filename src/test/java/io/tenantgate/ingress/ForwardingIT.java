@@ -140,14 +140,85 @@ class ForwardingIT {
 
   @Test
   void pathsThatCoreCouldNormaliseIntoAnotherRouteAreRefused() {
+    double before = gw.refusals("bad_path");
     for (String uri : new String[] {"/api/../admin", "/api/./x", "/api/%2e%2e/admin", "/api%2Fadmin", "/a/..",
-        "/x%00y"}) {
+        "/x%00y", "/counted/..;/admin"}) {
       Response r = get(gw.h1(agent), uri);
       assertEquals(400, r.status(), uri);
       assertEquals("bad_path", r.json().getString("reason"), uri);
     }
     assertEquals(0, gw.core.count());
+    assertEquals(before + 7, gw.refusals("bad_path"), "non-identity refusals are counted too");
     assertEquals(200, get(gw.h1(agent), "/api/v1/a.b/..c/%41").status());
+  }
+
+  @Test
+  void expectContinueIsAnsweredByTheGatewayAndNotForwarded() {
+    long start = System.nanoTime();
+    Response r = Await.result(gw.h1(agent).request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/upload")
+            .putHeader("Expect", "100-continue").putHeader("Content-Length", "5"))
+        .compose(req -> {
+          Promise<Void> go = Promise.promise();
+          req.continueHandler(v -> go.tryComplete());
+          req.sendHead();
+          return go.future().compose(v -> req.end(Buffer.buffer("hello"))).compose(v -> req.response());
+        })
+        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b))));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(200, r.status());
+    assertEquals(5, r.json().getInteger("body_bytes"));
+    assertNull(gw.core.last().header("expect"));
+    assertTrue(ms < 2_000, "took " + ms + " ms");
+  }
+
+  @Test
+  void anAbsoluteFormTargetReachesCoreAsPathAndQueryOnly() {
+    var net = vertx.createNetClient(new io.vertx.core.net.NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("")
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(agent.chainPem().toString())
+            .setKeyPath(agent.keyPem().toString())));
+    try {
+      var socket = Await.result(net.connect(gw.edgePort(), "localhost"));
+      Promise<String> reply = Promise.promise();
+      StringBuilder got = new StringBuilder();
+      socket.handler(b -> {
+        got.append(b.toString());
+        if (got.indexOf("\r\n\r\n") > 0) {
+          reply.tryComplete(got.toString());
+        }
+      });
+      socket.write("GET http://evil.example:9999/api/abs?q=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      assertTrue(Await.result(reply.future()).startsWith("HTTP/1.1 200"));
+      assertEquals("/api/abs?q=1", gw.core.last().uri());
+    } finally {
+      net.close();
+    }
+  }
+
+  @Test
+  void aCertificateThatExpiresWhileItsConnectionIsOpenLosesTheConnection() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> GatewayFixture.limit(cfg, "idleTimeout", "1s"))) {
+      java.time.Instant now = java.time.Instant.now();
+      ClientCert shortLived = pki.custom(pki.acmeCa, b -> TestPki.leafBuilder(b, "agent-brief.acme.serviceradar")
+          .validity(now.minusSeconds(60), now.plusSeconds(3)));
+      HttpClient h2 = g.h2(shortLived);
+      Promise<Void> closed = Promise.promise();
+      HttpConnection conn = Await.result(h2.request(new RequestOptions().setURI("/before"))
+          .compose(req -> req.send().compose(resp -> resp.body()).map(b -> req.connection())));
+      conn.closeHandler(v -> closed.tryComplete());
+      // keep the connection busy so only expiry, not idleness, can close it
+      vertx.setPeriodic(300, id -> {
+        if (closed.future().isComplete()) {
+          vertx.cancelTimer(id);
+        } else {
+          h2.request(new RequestOptions().setURI("/keepalive")).compose(req -> req.send()).onFailure(e -> { });
+        }
+      });
+      Await.result(closed.future(), Duration.ofSeconds(10));
+      assertTrue(!java.time.Instant.now().isBefore(shortLived.certAndKey().certificate().getNotAfter().toInstant()),
+          "closed only after expiry");
+      assertEquals(1.0, g.refusals("expired"), "counted as expired");
+    }
   }
 
   @Test

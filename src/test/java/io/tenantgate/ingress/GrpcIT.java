@@ -262,6 +262,33 @@ class GrpcIT {
   }
 
   @Test
+  void theCallersGrpcTimeoutIsEnforcedEvenWithoutAStreamIdleTimeout() {
+    GrpcStubCore core = startStub();
+    GatewayFixture fx = startGateway(core, cfg -> { });
+    GrpcEdgeClient c = client(fx, agent);
+    long start = System.nanoTime();
+    Outcome out = Await.result(c.request(GrpcStubCore.CLIENT_STREAM).compose(req -> {
+      req.headers().set("grpc-timeout", "700m");
+      req.write(Buffer.buffer("one"));
+      return GrpcEdgeClient.collect(req.response());
+    }), Duration.ofSeconds(5));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(GrpcStatus.DEADLINE_EXCEEDED, out.status(), out.toString());
+    assertEquals("deadline_exceeded", out.reason(), out.toString());
+    assertTrue(millis >= 600 && millis < 3_000, "ended after " + millis + " ms");
+  }
+
+  @Test
+  void successfulCallsAreCountedAsSuccesses() {
+    Outcome out = Await.result(client(gw, agent).unary(GrpcStubCore.UNARY, Buffer.buffer("ok"), Map.of()));
+    assertEquals(GrpcStatus.OK, out.status(), out.toString());
+    Await.until(() -> gw.gateway.metrics().count("tenantgate.requests", "route", ROUTE, "protocol", "grpc",
+        "status_class", "2xx", "tenant", "acme") >= 1, Duration.ofSeconds(5), "grpc 2xx counted");
+    assertEquals(0.0, gw.gateway.metrics().count("tenantgate.requests", "route", ROUTE, "protocol", "grpc",
+        "status_class", "4xx", "tenant", "acme"), "no successful call counted as a client error");
+  }
+
+  @Test
   void streamIdleTimeoutEndsABidiStreamThatFellSilentAfterCoreAnswered() {
     GrpcStubCore core = startStub();
     GatewayFixture fx = startGateway(core, cfg -> GatewayFixture.limit(cfg, "streamIdleTimeout", "1s"));

@@ -28,6 +28,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,7 +92,8 @@ class IdentityIT {
         .addHeader("X-Partition-Id", "evil").addHeader("X-Component-Id", "admin").addHeader("X-Component-Type", "gateway")
         .addHeader("X-Client-Cert-Sha256", "00").addHeader("X-Forwarded-Client-Cert", "Hash=00")
         .addHeader("Client-Cert", ":AAAA:").addHeader("Client-Cert-Chain", ":AAAA:")
-        .addHeader("X-Tenant-Anything", "x").addHeader("X-Forwarded-For", "10.0.0.1");
+        .addHeader("X-Tenant-Anything", "x").addHeader("X-Forwarded-For", "10.0.0.1")
+        .addHeader("X_Tenant_Slug", "globex").addHeader("x_forwarded_client_cert", "Hash=00");
     Response r = send(gw.h1(agent), ro, null);
     assertEquals(200, r.status());
     RecordingCore.Seen seen = gw.core.last();
@@ -104,6 +106,11 @@ class IdentityIT {
     assertNull(seen.header("client-cert"));
     assertNull(seen.header("client-cert-chain"));
     assertNull(seen.header("x-tenant-anything"));
+    assertNull(seen.header("x_tenant_slug"), "underscore spellings are identity headers too");
+    assertNull(seen.header("x_forwarded_client_cert"));
+    assertEquals(List.of(seen.header("x-client-cert-sha256")), seen.headers().getAll("x-client-cert-sha256"));
+    assertTrue(seen.header("x-client-cert-sha256").matches("[0-9a-f]{64}"), "the forged hash was replaced");
+    assertTrue(seen.header("x-forwarded-client-cert").startsWith("Hash=" + seen.header("x-client-cert-sha256")));
     assertEquals("127.0.0.1", seen.header("x-forwarded-for"));
   }
 
@@ -148,6 +155,8 @@ class IdentityIT {
     assertEquals(50, seen.size());
     assertTrue(seen.stream().allMatch(s -> "acme".equals(s.header("x-tenant-slug"))
         && "agent-h2".equals(s.header("x-component-id"))));
+    assertEquals(0.0, gw.gateway.metrics().count("tenantgate.requests", "route", "core", "protocol", "h2",
+        "status_class", "4xx", "tenant", "acme"), "successful HTTP/2 requests are not counted as client errors");
     assertEquals(1, gw.gateway.metrics().registry().find("tenantgate.handshakes")
         .tag("tenant", "acme").tag("outcome", "ok").counters().stream().filter(c -> c.count() > 0).count(),
         "one handshake-ok series for acme");

@@ -56,6 +56,15 @@ class DevIT {
     assertFalse(env.ensure(), "a second run creates nothing");
     assertEquals(rootBefore, Files.readString(dir.resolve("pki/root.pem")));
     assertEquals(registryBefore, Files.readString(env.registryFile()));
+    Files.delete(env.registryFile());
+    env.ensure();
+    RegistrySnapshot rebuilt = RegistryFile.parse(Files.readString(env.registryFile())).toSnapshot(Instant.now(), 2);
+    assertEquals(2, rebuilt.tenants().size(), "a deleted registry is rebuilt from the kept tenant CAs");
+    for (String slug : DevEnvironment.TENANTS) {
+      var ca = Pem.readCertificates(dir.resolve("pki/tenants/" + slug + "/ca.pem")).get(0);
+      var registered = rebuilt.caBySpki(io.tenantgate.pki.Fingerprints.spkiSha256Hex(ca));
+      assertEquals(slug, rebuilt.tenant(registered.tenantId()).slug());
+    }
   }
 
   @Test

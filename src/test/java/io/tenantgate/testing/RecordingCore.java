@@ -23,7 +23,7 @@ public final class RecordingCore {
   private HttpServer server;
 
   /** What core received. Header names lowercase. */
-  public record Seen(String method, String path, MultiMap headers, long bodyBytes, boolean webSocket) {
+  public record Seen(String method, String path, String uri, MultiMap headers, long bodyBytes, boolean webSocket) {
     public String header(String name) {
       return headers.get(name);
     }
@@ -34,7 +34,7 @@ public final class RecordingCore {
     core.server = vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
             .setHttp2ClearTextEnabled(true))
         .webSocketHandler(ws -> {
-          core.seen.add(new Seen("GET", ws.path(), copy(ws.headers()), 0, true));
+          core.seen.add(new Seen("GET", ws.path(), ws.uri(), copy(ws.headers()), 0, true));
           ws.textMessageHandler(ws::writeTextMessage);
           ws.binaryMessageHandler(ws::writeBinaryMessage);
         })
@@ -45,7 +45,7 @@ public final class RecordingCore {
 
   private void handle(HttpServerRequest req) {
     req.body().onSuccess(body -> {
-      seen.add(new Seen(req.method().name(), req.path(), copy(req.headers()), body.length(), false));
+      seen.add(new Seen(req.method().name(), req.path(), req.uri(), copy(req.headers()), body.length(), false));
       String path = req.path();
       JsonObject out = new JsonObject().put("path", path).put("body_bytes", body.length())
           .put("version", req.version().alpnName());
