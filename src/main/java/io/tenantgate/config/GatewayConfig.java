@@ -56,10 +56,30 @@ public record GatewayConfig(
     return parse(YAML.valueToTree(config), baseDir);
   }
 
+  /**
+   * Every configuration key the records read, as dotted paths ({@code routes[].upstream}): what
+   * docs/configuration.md must list. Obtained by parsing a skeleton, so it cannot drift from the code.
+   */
+  public static java.util.Set<String> knownKeys() {
+    List<String> problems = new ArrayList<>();
+    Node root = Node.root(YAML.createObjectNode().set("routes", YAML.createArrayNode()
+        .add(YAML.createObjectNode().put("pathPrefix", "/")).add(YAML.createObjectNode().put("grpcService", "*"))),
+        problems);
+    read(root, new Paths(null));
+    return java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(root.asked()));
+  }
+
   static GatewayConfig parse(JsonNode tree, Path baseDir) {
     List<String> problems = new ArrayList<>();
     Node root = Node.root(tree, problems);
-    Paths paths = new Paths(baseDir);
+    GatewayConfig config = read(root, new Paths(baseDir));
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return config;
+  }
+
+  private static GatewayConfig read(Node root, Paths paths) {
     IdentityConfig identity = IdentityConfig.parse(root.child("identity"));
     EdgeConfig edge = EdgeConfig.parse(root.child("edge"), paths);
     OpsConfig ops = OpsConfig.parse(root.child("ops"));
@@ -77,9 +97,6 @@ public record GatewayConfig(
     }
     RouteConfig.checkUnique(routes, root);
     root.rejectUnknownKeys();
-    if (!problems.isEmpty()) {
-      throw new ConfigException(problems);
-    }
     return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, shutdown, nats, routes);
   }
 

@@ -28,8 +28,15 @@ final class Node {
   private final String path;
   private final List<String> problems;
   private final Set<String> read = new HashSet<>();
+  /** Every key path any reader of this document asked for (list indexes as []), for docs checks. */
+  private final Set<String> asked;
 
   Node(JsonNode json, String path, List<String> problems) {
+    this(json, path, problems, new java.util.TreeSet<>());
+  }
+
+  private Node(JsonNode json, String path, List<String> problems, Set<String> asked) {
+    this.asked = asked;
     this.json = json == null ? MissingNode.getInstance() : json;
     this.path = path;
     this.problems = problems;
@@ -51,8 +58,14 @@ final class Node {
     problems.add(where + ": " + message);
   }
 
+  /** Key paths asked for so far in this document. */
+  Set<String> asked() {
+    return asked;
+  }
+
   private JsonNode get(String key) {
     read.add(key);
+    asked.add(path(key).replaceAll("\\[\\d+]", "[]"));
     JsonNode v = json.get(key);
     return v == null || v.isNull() ? null : v;
   }
@@ -62,7 +75,7 @@ final class Node {
   }
 
   Node child(String key) {
-    return new Node(get(key), path(key), problems);
+    return new Node(get(key), path(key), problems, asked);
   }
 
   List<Node> list(String key) {
@@ -76,7 +89,7 @@ final class Node {
       return out;
     }
     for (int i = 0; i < v.size(); i++) {
-      out.add(new Node(v.get(i), path(key) + "[" + i + "]", problems));
+      out.add(new Node(v.get(i), path(key) + "[" + i + "]", problems, asked));
     }
     return out;
   }
