@@ -71,7 +71,7 @@ final class HttpBridge {
       status = e.failure().httpStatus();
       fail(req, requestId, e);
     }
-    metrics.request(route, req.version() == HttpVersion.HTTP_2 ? "h2" : "http1", status, id.tenantSlug(),
+    metrics.request(route, req.version() == HttpVersion.HTTP_2 ? "h2" : "h1", status, id.tenantSlug(),
         System.nanoTime() - start, -1, 0, 0, 0);
   }
 

@@ -134,6 +134,9 @@ final class Exchange {
     if (grpc) {
       return "grpc";
     }
+    if (upgraded) {
+      return "ws";
+    }
     return req.version() == HttpVersion.HTTP_2 ? "h2" : "h1";
   }
 

@@ -143,10 +143,12 @@ public final class Gateway {
         })
         .compose(port -> {
           edgePort = port;
-          tlsReloader = new TlsReloader(vertx, config.edge().tls(), tls, trustManager, edgeVerticles, metrics);
+          tlsReloader = new TlsReloader(vertx, config.edge().tls(), tls, trustManager, edgeVerticles, metrics)
+              .withAssertionKey(assertions);
           tlsReloader.start();
           return vertx.deployVerticle(new OpsVerticle(config, metrics, assertions,
-              () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge), tlsReloader::reloadNow,
+              () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge,
+              () -> tlsReloader.current().serverCertificate()), tlsReloader::reloadNow,
               opsBound));
         })
         .compose(id -> {

@@ -4,9 +4,7 @@ import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.metrics.HealthCheck;
 import io.tenantgate.metrics.HealthCheck.Result;
-import io.tenantgate.pki.Pem;
 import io.tenantgate.tenant.TenantRegistry;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +19,8 @@ final class HealthChecks {
   private HealthChecks() {
   }
 
-  static List<HealthCheck> of(GatewayConfig config, TenantRegistry registry, NatsBridge bridge) {
+  static List<HealthCheck> of(GatewayConfig config, TenantRegistry registry, NatsBridge bridge,
+      java.util.function.Supplier<X509Certificate> serving) {
     List<HealthCheck> checks = new ArrayList<>();
     checks.add(HealthCheck.of("registry", () -> {
       TenantRegistry.RegistryHealth h = registry.health();
@@ -36,23 +35,18 @@ final class HealthChecks {
         return h.up() ? Result.up(h.state() + ": " + h.detail()) : Result.degraded(h.state() + ": " + h.detail());
       }));
     }
-    checks.add(HealthCheck.of("server_certificate", () -> certificate(config.edge().tls().certFile(), Instant.now())));
+    checks.add(HealthCheck.of("server_certificate", () -> certificate(serving.get(), Instant.now())));
     return checks;
   }
 
-  /** Reads the certificate file each time: it is small, and hot reload may have replaced it. */
-  static Result certificate(Path file, Instant now) {
-    try {
-      X509Certificate cert = Pem.readCertificates(file).get(0);
-      Instant notAfter = cert.getNotAfter().toInstant();
-      String detail = "expires " + notAfter;
-      if (notAfter.isBefore(now)) {
-        return Result.down("expired " + notAfter);
-      }
-      return notAfter.isBefore(now.plus(EXPIRY_WARNING)) ? Result.degraded(detail + " (within 14 days)")
-          : Result.up(detail);
-    } catch (Exception e) {
-      return Result.degraded("cannot read " + file + ": " + e.getMessage());
+  /** The certificate being served (after reloads), not whatever is on disk. */
+  static Result certificate(X509Certificate cert, Instant now) {
+    Instant notAfter = cert.getNotAfter().toInstant();
+    String detail = "expires " + notAfter;
+    if (notAfter.isBefore(now)) {
+      return Result.down("expired " + notAfter);
     }
+    return notAfter.isBefore(now.plus(EXPIRY_WARNING)) ? Result.degraded(detail + " (within 14 days)")
+        : Result.up(detail);
   }
 }

@@ -2,6 +2,7 @@ package io.tenantgate.launcher;
 
 import io.tenantgate.config.TlsConfig;
 import io.tenantgate.identity.EdgeTlsOptions;
+import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.TlsMaterial;
 import io.tenantgate.ingress.EdgeVerticle;
@@ -34,6 +35,7 @@ final class TlsReloader {
   private String lastRejected;
   private long timer = -1;
   private Future<JsonObject> inFlight;
+  private AssertionSigner assertions;
 
   TlsReloader(Vertx vertx, TlsConfig config, TlsMaterial initial, EdgeTrustManager trustManager,
       List<EdgeVerticle> edges, GatewayMetrics metrics) {
@@ -45,6 +47,20 @@ final class TlsReloader {
     this.metrics = metrics;
     metrics.gaugeOf("tenantgate.server.certificate.expiry.seconds", "Seconds until the edge server certificate expires",
         () -> current.serverCertificate().getNotAfter().toInstant().getEpochSecond() - Instant.now().getEpochSecond());
+  }
+
+  /**
+   * Also re-read the assertion signing key file on every check: a new key becomes the signing key and
+   * the old one stays in the JWKS for the rotation overlap.
+   */
+  TlsReloader withAssertionKey(AssertionSigner signer) {
+    this.assertions = signer != null && signer.config().keyFile() != null ? signer : null;
+    return this;
+  }
+
+  /** The material in force. */
+  TlsMaterial current() {
+    return current;
   }
 
   void start() {
@@ -67,6 +83,16 @@ final class TlsReloader {
   private synchronized Future<JsonObject> reload(boolean forced) {
     if (inFlight != null && !inFlight.isComplete()) {
       return inFlight;
+    }
+    if (assertions != null) {
+      vertx.executeBlocking(() -> {
+        String before = assertions.currentKid();
+        assertions.reload(assertions.config().keyFile(), Instant.now());
+        if (!before.equals(assertions.currentKid())) {
+          LOG.info("op=assertion.rotate outcome=applied kid={} previous_kid={}", assertions.currentKid(), before);
+        }
+        return null;
+      }, false).onFailure(err -> LOG.error("op=assertion.rotate outcome=rejected reason=\"{}\"", err.getMessage()));
     }
     inFlight = vertx.executeBlocking(() -> TlsMaterial.load(config, Instant.now()), false)
         .transform(ar -> ar.succeeded() ? apply(ar.result(), forced) : Future.succeededFuture(rejected(ar.cause())));

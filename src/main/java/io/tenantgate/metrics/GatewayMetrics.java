@@ -166,7 +166,10 @@ public final class GatewayMetrics {
 
   /** Exposes a value read at scrape time (snapshot age, registry sizes). */
   public void gaugeOf(String name, String description, java.util.function.Supplier<Number> value) {
-    Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
+    // strong: Micrometer holds gauge state weakly by default, and a lambda nobody else references is
+    // collected at the next GC, after which the gauge reads NaN
+    Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).strongReference(true)
+        .register(registry);
   }
 
   /** Count of a counter with exactly these tags, for tests and health views. */

@@ -2,19 +2,27 @@ package io.tenantgate.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBufAllocatorMetric;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.util.internal.PlatformDependent;
 
-/** Netty's pooled buffer memory (direct and heap): the memory a flood of connections grows first. */
+/**
+ * Netty buffer memory: what a flood of connections grows first. Direct memory comes from Netty's own
+ * counter (every allocator, including the adaptive one Vert.x 5 uses on Netty 4.2); heap from the
+ * default allocator when it reports it.
+ */
 final class NettyAllocatorMetrics {
   private NettyAllocatorMetrics() {
   }
 
   static void bindTo(MeterRegistry registry) {
-    ByteBufAllocatorMetric m = PooledByteBufAllocator.DEFAULT.metric();
-    Gauge.builder("tenantgate.netty.pool.used.bytes", m, ByteBufAllocatorMetric::usedDirectMemory)
-        .tag("memory", "direct").baseUnit("bytes").register(registry);
-    Gauge.builder("tenantgate.netty.pool.used.bytes", m, ByteBufAllocatorMetric::usedHeapMemory)
-        .tag("memory", "heap").baseUnit("bytes").register(registry);
+    Gauge.builder("tenantgate.netty.pool.used.bytes", () -> Math.max(0, PlatformDependent.usedDirectMemory()))
+        .tag("memory", "direct").baseUnit("bytes").strongReference(true).register(registry);
+    Gauge.builder("tenantgate.netty.pool.used.bytes", NettyAllocatorMetrics::heap)
+        .tag("memory", "heap").baseUnit("bytes").strongReference(true).register(registry);
+  }
+
+  private static double heap() {
+    return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p ? p.metric().usedHeapMemory() : 0;
   }
 }

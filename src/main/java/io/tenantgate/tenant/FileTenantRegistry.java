@@ -30,6 +30,8 @@ public final class FileTenantRegistry implements TenantRegistry {
   private Context context;
   private long timerId = -1;
   private String seenStamp;
+  /** Last time the file was found unchanged or loaded: how fresh the snapshot is known to be. */
+  private volatile Instant verifiedAt = Instant.EPOCH;
   private long version;
   private boolean refreshing;
 
@@ -84,6 +86,7 @@ public final class FileTenantRegistry implements TenantRegistry {
 
   private Future<Void> loadIfChanged(String stamp) {
     if (stamp.equals(seenStamp) && lastError == null) {
+      verifiedAt = Instant.now();
       return Future.succeededFuture();
     }
     long next = version + 1;
@@ -92,6 +95,7 @@ public final class FileTenantRegistry implements TenantRegistry {
             .toSnapshot(Instant.now(), next), false))
         .map(s -> {
           seenStamp = stamp;
+          verifiedAt = Instant.now();
           version = next;
           boolean recovered = lastError != null;
           lastError = null;
@@ -120,7 +124,7 @@ public final class FileTenantRegistry implements TenantRegistry {
   @Override
   public RegistryHealth health() {
     long age = snapshot.loadedAt().equals(Instant.EPOCH) ? -1
-        : Duration.between(snapshot.loadedAt(), Instant.now()).toMillis();
+        : Duration.between(verifiedAt, Instant.now()).toMillis();
     String err = lastError;
     return err == null ? new RegistryHealth(true, "file " + file + " version " + version, age)
         : new RegistryHealth(false, "file " + file + ": " + err, age);

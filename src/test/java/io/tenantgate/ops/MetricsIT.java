@@ -74,6 +74,15 @@ class MetricsIT {
           "tenantgate_netty_pool_used_bytes", "process_files_open_files")) {
         Await.until(() -> scrape(gw).contains(global), Duration.ofSeconds(5), global);
       }
+      System.gc();
+      String afterGc = scrape(gw);
+      for (String gauge : List.of("tenantgate_registry_snapshot_age_seconds", "tenantgate_registry_tenants",
+          "tenantgate_server_certificate_expiry_seconds", "tenantgate_registry_revoked_serials")) {
+        Matcher v = Pattern.compile("^" + gauge + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE).matcher(afterGc);
+        assertTrue(v.find(), gauge);
+        assertTrue(!v.group(2).equals("NaN"), gauge + " reads NaN after a GC (weakly held gauge)");
+      }
+      assertTrue(Double.parseDouble(valueOf(afterGc, "tenantgate_server_certificate_expiry_seconds")) > 86_400);
     }
   }
 
@@ -123,6 +132,12 @@ class MetricsIT {
       long requestSeries = SERIES.matcher(text).results().filter(m -> m.group(1).equals("tenantgate_requests_total")).count();
       assertTrue(requestSeries <= 21, "series: " + requestSeries);
     }
+  }
+
+  private static String valueOf(String text, String gauge) {
+    Matcher v = Pattern.compile("^" + gauge + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE).matcher(text);
+    assertTrue(v.find(), gauge);
+    return v.group(2);
   }
 
   private static long tenantsOfAcceptedHandshakes(GatewayFixture gw) {
