@@ -44,6 +44,10 @@ public record TlsMaterial(String certPem, String keyPem, PlatformTrust trust, X5
       throw new IllegalArgumentException(tls.certFile() + ": certificate expired " + cert.getNotAfter().toInstant());
     }
     PrivateKey key = Pem.readPrivateKey(keyPem);
+    if (!"EC".equals(key.getAlgorithm()) && !"RSA".equals(key.getAlgorithm())) {
+      throw new IllegalArgumentException(tls.keyFile() + ": the server key must be EC or RSA, got "
+          + key.getAlgorithm());
+    }
     if (!belongTogether(cert, key)) {
       throw new IllegalArgumentException(tls.keyFile() + ": private key does not match " + tls.certFile());
     }

@@ -26,6 +26,8 @@ final class EdgeConnection {
   boolean upgraded;
   /** When the client certificate (or its CA) expires; the sweep closes the connection then. */
   final long notAfterMillis;
+  /** The tenant tag metrics counted this connection under at open; the same one is used at close. */
+  String metricsTenant;
   long lastActivityNanos;
   /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
   Future<String> assertion;

@@ -153,11 +153,12 @@ public final class EdgeVerticle extends VerticleBase {
       LOG.info("op=identity outcome=refused reason={} tenant={} peer={}", r.failure().code(), r.tenantSlug(),
           ec.peerHost);
     }
-    settings.metrics().connectionOpened(r.tenantSlug());
+    ec.metricsTenant = r.tenantSlug();
+    settings.metrics().connectionOpened(ec.metricsTenant);
     conn.closeHandler(v -> {
       EdgeConnection gone = connections.remove(conn);
       if (gone != null) {
-        settings.metrics().connectionClosed(gone.tenantSlug());
+        settings.metrics().connectionClosed(gone.metricsTenant);
       }
     });
     conn.exceptionHandler(err -> LOG.debug("op=connection outcome=error tenant={} peer={} cause={}",

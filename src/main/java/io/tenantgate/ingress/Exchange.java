@@ -68,7 +68,7 @@ final class Exchange {
       }
     });
     if (grpc) {
-      metrics.grpcStream(conn.tenantSlug(), 1);
+      metrics.grpcStream(conn.metricsTenant, 1);
     }
   }
 
@@ -216,7 +216,7 @@ final class Exchange {
     long now = System.nanoTime();
     conn.streamEnded(this, now);
     if (grpc) {
-      metrics.grpcStream(conn.tenantSlug(), -1);
+      metrics.grpcStream(conn.metricsTenant, -1);
     }
     long upstreamNanos = upstreamHeadNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
     metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos, upstreamNanos,

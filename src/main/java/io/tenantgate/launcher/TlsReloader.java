@@ -104,12 +104,15 @@ final class TlsReloader {
     if (next.fingerprint().equals(current.fingerprint()) && !forced) {
       return Future.succeededFuture(new JsonObject().put("outcome", "unchanged"));
     }
-    trustManager.replaceTrust(next.trust());
+    var previousTrust = trustManager.trust();
     var options = EdgeTlsOptions.sslOptions(config, next, trustManager);
     // every instance: whichever bound the shared listener first is the one whose SSL context is used
     return Future.all(edges.stream().map(e -> e.updateTls(options)).toList())
         .map(all -> all.list().contains(Boolean.TRUE))
+        .onFailure(err -> trustManager.replaceTrust(previousTrust))
         .map(updated -> {
+          // only now: a reload refused by the SSL layer must not leave new roots behind
+          trustManager.replaceTrust(next.trust());
           current = next;
           metrics.tlsReload("applied");
           LOG.info("op=tls.reload outcome=applied updated={} {}", updated, next.describe());
@@ -122,8 +125,9 @@ final class TlsReloader {
     String reason = err.getMessage() == null ? err.toString() : err.getMessage();
     metrics.tlsReload("rejected");
     if (!reason.equals(lastRejected)) {
+      boolean validation = err instanceof IllegalArgumentException || err instanceof java.io.IOException;
       LOG.error("op=tls.reload outcome=rejected reason=\"{}\" (the material in force stays: {})", reason,
-          current.describe());
+          current.describe(), validation ? null : err);
     }
     lastRejected = reason;
     return new JsonObject().put("outcome", "rejected").put("reason", reason);

@@ -124,6 +124,27 @@ class TlsReloadIT {
   }
 
   @Test
+  void aRejectedReloadLeavesTheTrustAnchorsAsTheyWere() throws Exception {
+    CertAndKey otherRoot = Pki.createRoot("platform-root-x", Duration.ofDays(365), KeyAlgorithm.EC_P256);
+    CertAndKey otherCa = Pki.createTenantCa(otherRoot, "acme", TestPki.TD, Duration.ofDays(30), KeyAlgorithm.EC_P256);
+    gw.writeRegistry(pki.registry().addCa(TestPki.ACME_ID, Pem.certificates(otherCa.certificate()),
+        io.tenantgate.tenant.TenantStatus.ACTIVE));
+    var outsider = pki.component(otherCa, "agent-outsider", "acme");
+    // new roots together with a server key the TLS layer cannot use: the whole reload must be refused
+    var ed = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    CertAndKey edCert = io.tenantgate.pki.CertificateBuilder.create().subjectCn("localhost").dnsNames("localhost")
+        .publicKey(ed.getPublic()).issuedBy(pki.root).serverAuth().build();
+    Pem.write(rootFile, Pem.certificates(pki.root.certificate(), otherRoot.certificate()), false);
+    Pem.write(keyFile, Pem.privateKey(ed.getPrivate()), true);
+    Pem.write(certFile, Pem.certificates(edCert.certificate()), false);
+    JsonObject reply = postReload();
+    assertEquals("rejected", reply.getString("outcome"), reply.encode());
+    assertEquals(1, gw.gateway.trustManager().trust().roots().size(), "the trust anchors did not change");
+    assertTrue(Await.failure(gw.forced(outsider, true).request(HttpMethod.GET, "/x").compose(r -> r.send())) != null,
+        "a client of the refused root is still refused");
+  }
+
+  @Test
   void addingANewPlatformRootAdmitsItsTenantsAndMtlsStaysRequired() throws Exception {
     CertAndKey newRoot = Pki.createRoot("platform-root-2", Duration.ofDays(365), KeyAlgorithm.EC_P256);
     CertAndKey acmeCa2 = Pki.createTenantCa(newRoot, "acme", TestPki.TD, Duration.ofDays(30), KeyAlgorithm.EC_P256);
