@@ -4,12 +4,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Where tenants, tenant CAs and revocations come from. */
-public record RegistryConfig(StoreType store, Path file, Duration pollInterval) {
+/**
+ * Where tenants, tenant CAs and revocations come from.
+ *
+ * @param file the registry file ({@code store: file}); null for Postgres
+ * @param postgres the database settings ({@code store: postgres}); null for the file store
+ * @param masterKeyFile base64 of the 32-byte key that seals tenant CA keys in Postgres; null = the
+ *     {@code TENANTGATE_MASTER_KEY} environment variable
+ */
+public record RegistryConfig(StoreType store, Path file, Duration pollInterval, PostgresConfig postgres,
+    Path masterKeyFile) {
+
+  /** The file store. */
+  public RegistryConfig(StoreType store, Path file, Duration pollInterval) {
+    this(store, file, pollInterval, null, null);
+  }
 
   /** The store behind the tenant registry. */
   public enum StoreType {
-    FILE;
+    FILE, POSTGRES;
 
     static StoreType parse(String s) {
       try {
@@ -22,12 +35,17 @@ public record RegistryConfig(StoreType store, Path file, Duration pollInterval) 
 
   static RegistryConfig parse(Node n, GatewayConfig.Paths paths) {
     StoreType store = n.enumValue("store", StoreType.FILE, StoreType.class, StoreType::parse);
-    Path file = paths.resolve(n.requiredString("file"));
+    boolean postgres = store == StoreType.POSTGRES;
+    Path file = paths.resolve(postgres ? n.string("file", null) : n.requiredString("file"));
     Duration poll = n.duration("pollInterval", Duration.ofSeconds(1));
     if (poll.toMillis() < 50) {
       n.problem("pollInterval", "must be at least 50ms");
     }
+    // read (and so validated and documented) whatever the store, kept only for postgres
+    PostgresConfig pg = PostgresConfig.parse(n.child("postgres"), paths);
+    Path masterKeyFile = paths.resolve(n.string("masterKeyFile", null));
     n.rejectUnknownKeys();
-    return new RegistryConfig(store, file, poll);
+    return postgres ? new RegistryConfig(store, null, poll, pg, masterKeyFile)
+        : new RegistryConfig(store, file, poll);
   }
 }

@@ -2,6 +2,7 @@ package io.tenantgate.launcher;
 
 import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.config.RegistryConfig;
 import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
@@ -14,6 +15,7 @@ import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.ops.OpsVerticle;
 import io.tenantgate.tenant.FileTenantRegistry;
+import io.tenantgate.tenant.PostgresTenantRegistry;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -81,8 +83,12 @@ public final class Gateway {
 
   private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config) {
     GatewayMetrics metrics = new GatewayMetrics(config.ops().tenantTagCap());
-    TenantRegistry registry = new FileTenantRegistry(vertx, config.registry().file(),
-        config.registry().pollInterval());
+    TenantRegistry registry;
+    try {
+      registry = registry(vertx, config.registry());
+    } catch (RuntimeException e) {
+      return closeOnFailure(vertx, ownsVertx, e);
+    }
     Gateway gw;
     try {
       EdgeTlsOptions.engine(config.edge().tls().engine());
@@ -92,9 +98,17 @@ public final class Gateway {
           assertions);
       gw.tls = tls;
     } catch (RuntimeException | java.io.IOException e) {
-      return closeOnFailure(vertx, ownsVertx, e);
+      return registry.close().transform(x -> closeOnFailure(vertx, ownsVertx, e));
     }
     return gw.deploy(config).map(v -> gw).recover(err -> gw.close().transform(x -> Future.failedFuture(err)));
+  }
+
+  /** The configured store: the file registry, or Postgres (which reads its master key here). */
+  private static TenantRegistry registry(Vertx vertx, RegistryConfig config) {
+    return switch (config.store()) {
+      case FILE -> new FileTenantRegistry(vertx, config.file(), config.pollInterval());
+      case POSTGRES -> PostgresTenantRegistry.create(vertx, config, System.getenv());
+    };
   }
 
   private static <T> Future<T> closeOnFailure(Vertx vertx, boolean ownsVertx, Throwable err) {

@@ -4,6 +4,7 @@ import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.metrics.HealthCheck;
 import io.tenantgate.metrics.HealthCheck.Result;
+import io.tenantgate.tenant.PostgresTenantRegistry;
 import io.tenantgate.tenant.TenantRegistry;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -29,6 +30,9 @@ final class HealthChecks {
       }
       return h.upToDate() ? Result.up(h.detail()) : Result.degraded(h.detail() + " (serving the last good snapshot)");
     }));
+    if (registry instanceof PostgresTenantRegistry pg) {
+      checks.add(pg.database().readiness());
+    }
     if (bridge != null) {
       checks.add(HealthCheck.of("nats", () -> {
         NatsBridge.Health h = bridge.health();

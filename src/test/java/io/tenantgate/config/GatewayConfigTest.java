@@ -451,8 +451,8 @@ class GatewayConfigTest {
 
   @Test
   void unknownRegistryStoreListsTheChoices() {
-    assertEquals(List.of("registry.store: must be one of [file], got 'postgres'"),
-        problems(with("registry.store", "postgres")));
+    assertEquals(List.of("registry.store: must be one of [file, postgres], got 'mysql'"),
+        problems(with("registry.store", "mysql")));
   }
 
   @Test
