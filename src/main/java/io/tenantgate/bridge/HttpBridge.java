@@ -125,6 +125,12 @@ final class HttpBridge {
     if (cl != null && parseLong(cl) > max) {
       return Future.failedFuture(new BridgeException(Failure.BODY_TOO_LARGE));
     }
+    if (req.isEnded()) {
+      // an HTTP/2 request can be complete before anyone reads it; handler() would throw. A declared
+      // non-empty body that was never delivered must not become an empty publish.
+      return cl != null && parseLong(cl) > 0 ? Future.failedFuture(new BridgeException(Failure.BAD_REQUEST))
+          : Future.succeededFuture(Buffer.buffer());
+    }
     Promise<Buffer> p = Promise.promise();
     Buffer body = Buffer.buffer();
     req.handler(chunk -> {

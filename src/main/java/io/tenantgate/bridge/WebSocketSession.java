@@ -117,7 +117,7 @@ final class WebSocketSession {
     try {
       result = switch (op) {
         case "pub" -> pub(msg);
-        case "sub" -> Future.succeededFuture(sub(msg));
+        case "sub" -> confirmed(sub(msg));
         case "unsub" -> Future.succeededFuture(unsub(msg));
         case "req" -> req(msg);
         case "respond" -> Future.succeededFuture(respond(msg));
@@ -177,6 +177,17 @@ final class WebSocketSession {
     }
     subs.put(sid, dispatcher.subscribe(mapper.subscribeSubject(id.tenantSlug(), pattern), m -> deliver(sid, m)));
     return new JsonObject().put("op", "ok").put("sid", sid);
+  }
+
+  /**
+   * Replies only once the NATS server has the new subscription (a PING/PONG round trip, off the event
+   * loop): a client told "ok" must not miss a message published right after.
+   */
+  private Future<JsonObject> confirmed(JsonObject ok) {
+    return ctx.owner().executeBlocking(() -> {
+      conn.flush(java.time.Duration.ofSeconds(2));
+      return ok;
+    }, false).recover(err -> Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE)));
   }
 
   private JsonObject unsub(JsonObject msg) {

@@ -191,7 +191,10 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private void onRequest(HttpServerRequest req) {
-    req.pause();
+    // an HTTP/2 request can already be complete here (HEADERS with END_STREAM); pause() would then throw
+    if (!req.isEnded()) {
+      req.pause();
+    }
     EdgeConnection conn = connections.get(req.connection());
     boolean grpc = isGrpc(req);
     RequestMeta meta = RequestMeta.of(req.getHeader(RequestMeta.REQUEST_ID), req.getHeader(RequestMeta.TRACEPARENT),

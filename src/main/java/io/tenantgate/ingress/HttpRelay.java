@@ -81,9 +81,12 @@ final class HttpRelay {
    */
   private void sendBody(Exchange ex, HttpClientRequest creq, long declared) {
     HttpServerRequest req = ex.req;
-    if (declared == 0 || declared < 0 && !mayHaveBody(req)) {
+    // an already ended request gets no endHandler call any more: nothing left to stream
+    if (declared == 0 || req.isEnded() || declared < 0 && !mayHaveBody(req)) {
       creq.end();
-      req.resume();
+      if (!req.isEnded()) {
+        req.resume();
+      }
       return;
     }
     boolean h2Upstream = creq.version() == HttpVersion.HTTP_2;
