@@ -1,0 +1,250 @@
+package io.tenantgate.deploy;
+
+import static io.tenantgate.deploy.DeployFiles.COMPOSE;
+import static io.tenantgate.deploy.DeployFiles.DOCKERFILE;
+import static io.tenantgate.deploy.DeployFiles.REPO;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tenantgate.config.EdgeConfig;
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.config.OpsConfig;
+import io.tenantgate.config.RegistryConfig;
+import io.tenantgate.config.RouteConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docker/Dockerfile, .dockerignore and docker/compose.yaml, checked statically (no Docker engine on
+ * the build machines) against what the jar really uses: the jar path the build produces, the ports
+ * and config keys the config records accept, the ops listener's health path.
+ */
+class ContainerFilesTest {
+  private static final Dockerfile DOCKER = Dockerfile.parse(DeployFiles.read(DOCKERFILE));
+  private static final JsonNode STACK = DeployFiles.yaml(DeployFiles.read(COMPOSE));
+  private static final JsonNode GATEWAY = STACK.path("services").path("tenantgate");
+
+  /** The config the stack mounts, parsed by the gateway's own parser (a renamed key fails here). */
+  private static GatewayConfig stackConfig() {
+    String source = mountSource(GATEWAY, configArg(GATEWAY));
+    return DeployFiles.config(DeployFiles.read(COMPOSE.getParent().resolve(source)));
+  }
+
+  private static String configArg(JsonNode service) {
+    List<String> command = new ArrayList<>();
+    service.path("command").forEach(n -> command.add(n.asText()));
+    return DeployFiles.configArg(command);
+  }
+
+  /** Host side of the compose volume whose container side is {@code target} or a parent of it. */
+  private static String mountSource(JsonNode service, String target) {
+    for (JsonNode v : service.path("volumes")) {
+      String[] parts = v.asText().split(":");
+      if (target.equals(parts[1]) || target.startsWith(parts[1] + "/")) {
+        return parts[0] + target.substring(parts[1].length());
+      }
+    }
+    throw new AssertionError("compose mounts nothing at " + target);
+  }
+
+  private static boolean mountedReadOnly(JsonNode service, String target) {
+    for (JsonNode v : service.path("volumes")) {
+      String[] parts = v.asText().split(":");
+      if (target.equals(parts[1]) || target.startsWith(parts[1] + "/")) {
+        return parts.length > 2 && parts[2].contains("ro");
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void theBuildStageMakesTheJarThePomNamesAndTheRuntimeRunsIt() {
+    assertTrue(DOCKER.stages().size() >= 2, "multi-stage: a Maven build stage and a JRE runtime");
+    Dockerfile.Stage build = DOCKER.stages().get(0);
+    assertTrue(build.image().startsWith("maven:"), "build stage: " + build.image());
+    String mvn = String.join(" ", build.all("RUN"));
+    assertTrue(mvn.contains("mvn") && mvn.contains("package"), "the build stage runs mvn package: " + mvn);
+    String jar = DeployFiles.builtJar();
+    assertEquals("target/tenantgate.jar", jar);
+    Matcher cp = Pattern.compile("cp " + Pattern.quote(jar) + " (\\S+)").matcher(mvn);
+    assertTrue(cp.find(), "the build stage takes " + jar + ", the jar mvn package produces: " + mvn);
+    String built = cp.group(1);
+
+    Dockerfile.Stage runtime = DOCKER.runtime();
+    String copy = runtime.all("COPY").stream().filter(c -> c.startsWith("--from=" + build.name() + " ")).findFirst()
+        .orElseThrow(() -> new AssertionError("the runtime stage copies nothing from " + build.name()));
+    String[] copyArgs = copy.split("\\s+");
+    assertEquals(built, copyArgs[1], "the runtime copies the built jar");
+    List<String> entrypoint = Dockerfile.exec(runtime.last("ENTRYPOINT"));
+    assertEquals(List.of("java", "-jar", copyArgs[2]), entrypoint, "ENTRYPOINT runs the copied jar");
+  }
+
+  @Test
+  void everyBaseImageIsPinnedAndTheRuntimeIsAJre() {
+    for (Dockerfile.Stage s : DOCKER.stages()) {
+      assertTrue(DeployFiles.pinned(s.image()), "FROM " + s.image() + " needs a pinned tag, never latest");
+    }
+    assertTrue(DOCKER.runtime().image().startsWith("eclipse-temurin:17") && DOCKER.runtime().image().contains("-jre"),
+        "a Java 17 JRE runtime: " + DOCKER.runtime().image());
+    assertTrue(!DeployFiles.read(DOCKERFILE).contains(":latest"), "no :latest anywhere in the Dockerfile");
+  }
+
+  @Test
+  void theRuntimeRunsAsTheNonRootUserTheKubernetesPodUses() {
+    String user = DOCKER.runtime().last("USER");
+    String uid = user.split(":")[0];
+    assertTrue(uid.matches("\\d+") && Integer.parseInt(uid) > 0, "USER is a numeric non-root uid: " + user);
+    JsonNode pod = DeployFiles.yaml(DeployFiles.read(DeployFiles.K8S.resolve("base/deployment.yaml")))
+        .path("spec").path("template").path("spec");
+    assertEquals(uid, pod.path("securityContext").path("runAsUser").asText(), "k8s runAsUser = the image's USER");
+  }
+
+  @Test
+  void exposesTheConfiguredPortsAndChecksReadinessOnTheOpsPort() {
+    GatewayConfig config = stackConfig();
+    Set<Integer> exposed = new HashSet<>();
+    DOCKER.runtime().all("EXPOSE").forEach(e -> {
+      for (String p : e.split("\\s+")) {
+        exposed.add(Integer.parseInt(p.replace("/tcp", "")));
+      }
+    });
+    assertEquals(Set.of(config.edge().port(), config.ops().port()), exposed, "EXPOSE = edge.port and ops.port");
+    assertEquals(Set.of(EdgeConfig.DEFAULT_PORT, OpsConfig.DEFAULT_PORT), exposed,
+        "the image documents the default ports; a default changed in code must change here");
+    String healthcheck = DOCKER.runtime().last("HEALTHCHECK");
+    assertProbesReadiness(healthcheck, config.ops().port(), "HEALTHCHECK");
+  }
+
+  /** The container health checks speak HTTP to /health/ready on the ops port and want a 200. */
+  private static void assertProbesReadiness(String check, int opsPort, String what) {
+    assertTrue(check.contains("/dev/tcp/127.0.0.1/" + opsPort + " "), what + " connects to ops.port " + opsPort
+        + ": " + check);
+    assertTrue(check.contains("GET " + DeployFiles.READY + " HTTP/"), what + " requests " + DeployFiles.READY);
+    assertTrue(check.contains("' 200 '"), what + " wants status 200 (UP or DEGRADED; 503 when DOWN)");
+  }
+
+  @Test
+  void theImageCommandReadsTheConfigPathTheStackAndTheClusterMount() {
+    String imageConfig = DeployFiles.configArg(Dockerfile.exec(DOCKER.runtime().last("CMD")));
+    assertEquals(imageConfig, configArg(GATEWAY), "compose passes the image's --config");
+    assertEquals("./tenantgate.yaml", mountSource(GATEWAY, imageConfig), "compose mounts docker/tenantgate.yaml there");
+    JsonNode container = DeployFiles.yaml(DeployFiles.read(DeployFiles.K8S.resolve("base/deployment.yaml")))
+        .path("spec").path("template").path("spec").path("containers").get(0);
+    List<String> args = new ArrayList<>();
+    container.path("args").forEach(a -> args.add(a.asText()));
+    assertEquals(imageConfig, DeployFiles.configArg(args), "the Kubernetes Deployment reads the same path");
+  }
+
+  @Test
+  void theJvmIsSizedFromTheContainerMemoryLimitTheSameWayEverywhere() {
+    String env = DOCKER.runtime().all("ENV").stream().filter(e -> e.startsWith("JDK_JAVA_OPTIONS=")).findFirst()
+        .orElseThrow(() -> new AssertionError("no ENV JDK_JAVA_OPTIONS"));
+    String options = env.substring(env.indexOf('=') + 1).replace("\"", "");
+    assertTrue(options.contains("-XX:MaxRAMPercentage="), options);
+    assertTrue(options.contains("-XX:+ExitOnOutOfMemoryError"), options);
+    assertTrue(options.contains("-Djava.io.tmpdir=/tmp"), "Netty's native libraries go to the writable /tmp");
+    JsonNode container = DeployFiles.yaml(DeployFiles.read(DeployFiles.K8S.resolve("base/deployment.yaml")))
+        .path("spec").path("template").path("spec").path("containers").get(0);
+    String k8s = null;
+    for (JsonNode e : container.path("env")) {
+      if (e.path("name").asText().equals("JDK_JAVA_OPTIONS")) {
+        k8s = e.path("value").asText();
+      }
+    }
+    assertEquals(options, k8s, "k8s/base/deployment.yaml restates the image's JVM options");
+  }
+
+  @Test
+  void theBuildContextHoldsOnlyWhatTheDockerfileCopies() {
+    List<String> rules = DeployFiles.read(REPO.resolve(".dockerignore")).lines().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    assertEquals("*", rules.get(0), ".dockerignore starts by excluding everything (keys, data/, target/)");
+    for (Dockerfile.Stage s : DOCKER.stages()) {
+      for (String copy : s.all("COPY")) {
+        if (copy.startsWith("--from=")) {
+          continue;
+        }
+        String[] words = copy.replaceAll("--chmod=\\S+", "").strip().split("\\s+");
+        for (int i = 0; i < words.length - 1; i++) {
+          String src = words[i].replaceAll("/$", "");
+          assertTrue(rules.contains("!" + src) || rules.contains("!" + src + "/"),
+              ".dockerignore lets in " + src + " (COPY " + copy + ")");
+        }
+      }
+    }
+  }
+
+  @Test
+  void composeRunsTheGatewayReadOnlyWithItsConfigAndPkiMounted() {
+    GatewayConfig config = stackConfig();
+    assertEquals("docker/Dockerfile", GATEWAY.path("build").path("dockerfile").asText());
+    assertEquals("..", GATEWAY.path("build").path("context").asText(), "built from the repository root");
+    assertTrue(DeployFiles.pinned(GATEWAY.path("image").asText()), "the gateway image tag is not latest");
+    assertTrue(GATEWAY.path("read_only").asBoolean(), "read-only root filesystem");
+    boolean tmp = false;
+    for (JsonNode t : GATEWAY.path("tmpfs")) {
+      tmp |= t.asText().startsWith("/tmp:") && List.of(t.asText().split("[:,]")).contains("exec");
+    }
+    assertTrue(tmp, "a tmpfs /tmp mounted exec (Netty's native libraries are loaded from it)");
+    Map<Integer, String> published = new HashMap<>();
+    for (JsonNode p : GATEWAY.path("ports")) {
+      String[] parts = p.asText().split(":");
+      published.put(Integer.parseInt(parts[parts.length - 1]), p.asText());
+    }
+    assertEquals(Set.of(config.edge().port(), config.ops().port()), published.keySet(), "published container ports");
+    assertTrue(published.get(config.ops().port()).startsWith("127.0.0.1:"), "ops is published to this host only");
+    for (Path file : DeployFiles.filesRead(config)) {
+      String source = mountSource(GATEWAY, file.toString());
+      assertTrue(source.startsWith("./data/gateway/"), file + " comes from what generate-certs.sh writes: " + source);
+      assertTrue(mountedReadOnly(GATEWAY, file.toString()), file + " is mounted read-only");
+    }
+    List<String> test = new ArrayList<>();
+    GATEWAY.path("healthcheck").path("test").forEach(n -> test.add(n.asText()));
+    assertProbesReadiness(String.join(" ", test), config.ops().port(), "compose healthcheck");
+    Duration stop = parseSeconds(GATEWAY.path("stop_grace_period").asText());
+    Duration drain = config.shutdown().grace().plus(config.nats().enabled() ? config.nats().drainTimeout() : Duration.ZERO);
+    assertTrue(stop.compareTo(drain) > 0, "stop_grace_period " + stop + " must exceed shutdown.grace + nats.drainTimeout "
+        + drain);
+  }
+
+  private static Duration parseSeconds(String s) {
+    assertTrue(s.matches("\\d+s"), "stop_grace_period in seconds: " + s);
+    return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+  }
+
+  @Test
+  void composeRunsTheServicesTheStackConfigNames() {
+    GatewayConfig config = stackConfig();
+    JsonNode services = STACK.path("services");
+    services.fields().forEachRemaining(e -> {
+      if (e.getValue().has("image") && !e.getValue().has("build")) {
+        assertTrue(DeployFiles.pinned(e.getValue().path("image").asText()), e.getKey() + " image is pinned");
+      }
+    });
+    assertTrue(config.nats().enabled());
+    JsonNode nats = services.path(config.nats().url().getHost());
+    assertTrue(nats.isObject(), "nats.url names the compose service " + config.nats().url().getHost());
+    assertTrue(nats.path("command").toString().contains("--jetstream"), "NATS runs with JetStream");
+    assertTrue(GATEWAY.path("depends_on").has(config.nats().url().getHost()), "the gateway starts after NATS");
+    for (RouteConfig r : config.routes()) {
+      JsonNode core = services.path(r.upstream().getHost());
+      assertTrue(core.isObject(), "route " + r.name() + " upstream is the compose service " + r.upstream().getHost());
+      assertTrue(core.path("command").toString().contains("\"" + r.upstream().getPort() + "\""),
+          "the core service listens on the route's port " + r.upstream().getPort());
+    }
+    assertTrue(services.path("postgres").isObject(), "Postgres is part of the stack (registry store, onboarding)");
+    // the registry is a file today; docker/README.md says so and what changes with the Postgres store
+    assertEquals(RegistryConfig.StoreType.FILE, config.registry().store());
+  }
+}

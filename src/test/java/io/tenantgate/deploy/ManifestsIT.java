@@ -1,0 +1,482 @@
+package io.tenantgate.deploy;
+
+import static io.tenantgate.deploy.DeployFiles.K8S;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.tenantgate.config.EdgeConfig;
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.config.OpsConfig;
+import io.tenantgate.config.PostgresConfig;
+import io.tenantgate.config.RouteConfig;
+import io.tenantgate.pki.MasterKey;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * k8s/ renders with kustomize (kubectl's, offline) into typed Kubernetes objects that agree with the
+ * jar: the config mounted is the one --config names and the gateway's parser accepts it; ports,
+ * probes, Services and NetworkPolicy use the ports of that config and the ops listener's real paths;
+ * no latest tags, limits set, draining fits the grace period, non-root read-only containers.
+ * Overlays: shared, the checked-in tenant-edge example (acme) and one freshly generated (globex).
+ */
+class ManifestsIT {
+  private static final String GENERATED = "generated:globex";
+  private static final Map<String, Rendered> RENDERED = new ConcurrentHashMap<>();
+
+  @TempDir
+  static Path tmp;
+
+  /** One rendered overlay and what the tests look at in it. */
+  record Rendered(String overlay, List<HasMetadata> objects, Deployment deployment, Container container,
+      String configPath, GatewayConfig config) {
+    PodSpec pod() {
+      return deployment.getSpec().getTemplate().getSpec();
+    }
+
+    Map<String, String> podLabels() {
+      return deployment.getSpec().getTemplate().getMetadata().getLabels();
+    }
+
+    int port(IntOrString port) {
+      if (port.getIntVal() != null) {
+        return port.getIntVal();
+      }
+      return container.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName()))
+          .map(ContainerPort::getContainerPort).findFirst()
+          .orElseThrow(() -> new AssertionError(overlay + ": no container port named " + port.getStrVal()));
+    }
+
+    Service service(String type) {
+      List<Service> found = Kustomize.all(objects, Service.class).stream()
+          .filter(s -> type.equals(s.getSpec().getType())).toList();
+      assertEquals(1, found.size(), overlay + ": Services of type " + type);
+      return found.get(0);
+    }
+  }
+
+  static Rendered rendered(String overlay) {
+    return RENDERED.computeIfAbsent(overlay, ManifestsIT::render);
+  }
+
+  private static Rendered render(String overlay) {
+    Path dir = overlay.equals(GENERATED) ? generate("globex", tmp.resolve("tenants/globex")) : K8S.resolve(overlay);
+    List<HasMetadata> objects = Kustomize.parse(Kustomize.render(dir));
+    Deployment deployment = Kustomize.one(objects, Deployment.class);
+    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    Container container = containers.stream().filter(c -> c.getName().equals("tenantgate")).findFirst()
+        .orElseThrow(() -> new AssertionError(overlay + ": no container named tenantgate"));
+    List<String> command = new ArrayList<>();
+    if (container.getCommand() != null) {
+      command.addAll(container.getCommand());
+    }
+    command.addAll(container.getArgs());
+    String configPath = DeployFiles.configArg(command);
+    Path file = Path.of(configPath);
+    VolumeMount mount = mountOf(container, file.getParent().toString(), overlay);
+    assertNull(mount.getSubPath(), overlay + ": the config directory is mounted whole");
+    Volume volume = volume(deployment, mount.getName());
+    assertNotNull(volume.getConfigMap(), overlay + ": " + configPath + " comes from a ConfigMap");
+    ConfigMap cm = Kustomize.all(objects, ConfigMap.class).stream()
+        .filter(c -> c.getMetadata().getName().equals(volume.getConfigMap().getName())).findFirst()
+        .orElseThrow(() -> new AssertionError(overlay + ": the config ConfigMap " + volume.getConfigMap().getName()
+            + " is not part of the build"));
+    String text = cm.getData().get(file.getFileName().toString());
+    assertNotNull(text, overlay + ": ConfigMap " + cm.getMetadata().getName() + " has no key " + file.getFileName());
+    GatewayConfig config = DeployFiles.config(text);
+    return new Rendered(overlay, objects, deployment, container, configPath, config);
+  }
+
+  static Path generate(String slug, Path out) {
+    Kustomize.run(List.of("bash", K8S.resolve("overlays/tenant-edge/generate.sh").toString(), slug, out.toString()), 30);
+    return out;
+  }
+
+  private static VolumeMount mountOf(Container c, String dir, String overlay) {
+    return c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst()
+        .orElseThrow(() -> new AssertionError(overlay + ": nothing is mounted at " + dir));
+  }
+
+  private static Volume volume(Deployment d, String name) {
+    return d.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
+  private static boolean selects(Map<String, String> selector, Map<String, String> labels) {
+    return selector != null && !selector.isEmpty() && labels.entrySet().containsAll(selector.entrySet());
+  }
+
+  private static boolean selects(LabelSelector selector, Map<String, String> labels) {
+    assertTrue(selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty(),
+        "selectors use matchLabels only");
+    return selects(selector.getMatchLabels(), labels);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void rendersIntoTypedObjectsOfEveryKind(String overlay) {
+    Rendered r = rendered(overlay);
+    for (Class<? extends HasMetadata> kind : List.of(ServiceAccount.class, ConfigMap.class, Deployment.class,
+        PodDisruptionBudget.class, HorizontalPodAutoscaler.class, NetworkPolicy.class)) {
+      assertEquals(1, Kustomize.all(r.objects(), kind).size(), overlay + ": " + kind.getSimpleName());
+    }
+    assertEquals(2, Kustomize.all(r.objects(), Service.class).size(), overlay + ": edge and ops Services");
+    for (HasMetadata o : r.objects()) {
+      assertEquals("tenantgate", o.getMetadata().getNamespace(), overlay + ": namespace of " + o.getMetadata().getName());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void containerPortsAreTheConfiguredEdgeAndOpsPorts(String overlay) {
+    Rendered r = rendered(overlay);
+    Map<String, Integer> ports = new java.util.HashMap<>();
+    r.container().getPorts().forEach(p -> ports.put(p.getName(), p.getContainerPort()));
+    assertEquals(Map.of("edge", r.config().edge().port(), "ops", r.config().ops().port()), ports, overlay);
+    // the deployments use the documented defaults: a default changed in code must be changed here too
+    assertEquals(EdgeConfig.DEFAULT_PORT, r.config().edge().port(), overlay + ": edge.port");
+    assertEquals(OpsConfig.DEFAULT_PORT, r.config().ops().port(), overlay + ": ops.port");
+    // probes and the load balancer reach the pod's address, not loopback
+    assertEquals("0.0.0.0", r.config().edge().host(), overlay + ": edge.host");
+    assertEquals("0.0.0.0", r.config().ops().host(), overlay + ": ops.host");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void probesHitTheOpsPortAndTheHealthPathsTheJarServes(String overlay) {
+    Rendered r = rendered(overlay);
+    Container c = r.container();
+    Map<String, Probe> probes = new java.util.LinkedHashMap<>();
+    probes.put("liveness", c.getLivenessProbe());
+    probes.put("readiness", c.getReadinessProbe());
+    if (c.getStartupProbe() != null) {
+      probes.put("startup", c.getStartupProbe());
+    }
+    Map<String, String> expected = Map.of("liveness", DeployFiles.LIVE, "readiness", DeployFiles.READY,
+        "startup", DeployFiles.LIVE);
+    probes.forEach((kind, probe) -> {
+      assertNotNull(probe, overlay + ": " + kind + " probe");
+      HTTPGetAction get = probe.getHttpGet();
+      assertNotNull(get, overlay + ": " + kind + " probe is an HTTP GET");
+      assertEquals(expected.get(kind), get.getPath(), overlay + ": " + kind + " path");
+      assertEquals(r.config().ops().port(), r.port(get.getPort()), overlay + ": " + kind + " port = ops.port");
+      assertTrue(get.getScheme() == null || get.getScheme().equals("HTTP"), overlay + ": ops is plain HTTP");
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void servicesExposeTheEdgeAtLayerFourAndOpsInsideTheCluster(String overlay) {
+    Rendered r = rendered(overlay);
+    Service edge = r.service("LoadBalancer");
+    assertEquals(1, edge.getSpec().getPorts().size(), overlay + ": the edge Service exposes only the edge port");
+    var ep = edge.getSpec().getPorts().get(0);
+    assertEquals("TCP", ep.getProtocol(), overlay + ": L4, TLS passes through to the gateway");
+    assertEquals(r.config().edge().port(), ep.getPort(), overlay + ": clients connect to edge.port");
+    assertEquals(r.config().edge().port(), r.port(ep.getTargetPort()), overlay + ": edge Service target");
+    Service ops = r.service("ClusterIP");
+    assertEquals(1, ops.getSpec().getPorts().size());
+    assertEquals(r.config().ops().port(), r.port(ops.getSpec().getPorts().get(0).getTargetPort()), overlay);
+    for (Service s : List.of(edge, ops)) {
+      assertTrue(selects(s.getSpec().getSelector(), r.podLabels()), overlay + ": " + s.getMetadata().getName()
+          + " selects the gateway pods");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void theConfigFileAndEverySecretItNamesAreMountedWhereTheConfigSays(String overlay) {
+    Rendered r = rendered(overlay);
+    assertTrue(r.configPath().startsWith("/"), overlay + ": --config is absolute");
+    for (Path file : DeployFiles.filesRead(r.config())) {
+      VolumeMount mount = mountOf(r.container(), file.getParent().toString(), overlay);
+      Volume v = volume(r.deployment(), mount.getName());
+      assertNull(mount.getSubPath(), overlay + ": " + file + " mounted as a directory, so rotation reaches the pod");
+      assertTrue(v.getSecret() != null || v.getConfigMap() != null, overlay + ": " + file + " comes from a Secret "
+          + "or ConfigMap, not " + v);
+      var items = v.getSecret() != null ? v.getSecret().getItems() : v.getConfigMap().getItems();
+      assertTrue(items == null || items.isEmpty(), overlay + ": whole Secret/ConfigMap mounted (" + file + ")");
+    }
+    Set<String> secrets = new TreeSet<>();
+    Set<String> secretEnv = new TreeSet<>();
+    r.pod().getVolumes().stream().filter(v -> v.getSecret() != null).forEach(v -> secrets.add(v.getSecret().getSecretName()));
+    r.container().getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+        .forEach(e -> {
+          secrets.add(e.getValueFrom().getSecretKeyRef().getName());
+          secretEnv.add(e.getName());
+        });
+    // the Secrets docs/deployment.md tells operators to create
+    assertEquals(new TreeSet<>(Set.of("tenantgate-server-tls", "tenantgate-platform-root", "tenantgate-assertion-key",
+        "tenantgate-database", "tenantgate-master-key")), secrets, overlay);
+    // the variables the Postgres store reads (names from the code, so a rename fails here)
+    assertEquals(new TreeSet<>(Set.of(PostgresConfig.PASSWORD_ENV, MasterKey.ENV)), secretEnv, overlay);
+    assertNotNull(r.config().assertion().keyFile(), overlay + ": several replicas share one assertion key");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void noImageIsLatestAndEveryContainerHasRequestsAndLimits(String overlay) {
+    PodSpec pod = rendered(overlay).pod();
+    List<Container> all = new ArrayList<>(pod.getContainers());
+    if (pod.getInitContainers() != null) {
+      all.addAll(pod.getInitContainers());
+    }
+    for (Container c : all) {
+      assertTrue(DeployFiles.pinned(c.getImage()), overlay + ": image " + c.getImage() + " has a pinned tag");
+      Map<String, Quantity> limits = c.getResources().getLimits();
+      Map<String, Quantity> requests = c.getResources().getRequests();
+      for (String res : List.of("cpu", "memory")) {
+        assertNotNull(limits == null ? null : limits.get(res), overlay + ": " + c.getName() + " limits." + res);
+        assertNotNull(requests == null ? null : requests.get(res), overlay + ": " + c.getName() + " requests." + res);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void drainingFitsInTheTerminationGracePeriod(String overlay) {
+    Rendered r = rendered(overlay);
+    long preStop = 0;
+    var lifecycle = r.container().getLifecycle();
+    if (lifecycle != null && lifecycle.getPreStop() != null) {
+      List<String> cmd = lifecycle.getPreStop().getExec().getCommand();
+      assertEquals("sleep", cmd.get(0), overlay + ": preStop is a sleep");
+      preStop = Long.parseLong(cmd.get(1));
+    }
+    long grace = r.config().shutdown().grace().toSeconds();
+    long nats = r.config().nats().enabled() ? r.config().nats().drainTimeout().toSeconds() : 0;
+    long period = r.pod().getTerminationGracePeriodSeconds();
+    assertTrue(period > preStop + grace + nats, overlay + ": terminationGracePeriodSeconds " + period
+        + " must exceed preStop " + preStop + "s + shutdown.grace " + grace + "s + nats.drainTimeout " + nats + "s");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void runsAsNonRootWithAReadOnlyRootFilesystemAndNoCapabilities(String overlay) {
+    Rendered r = rendered(overlay);
+    assertEquals(Boolean.TRUE, r.pod().getSecurityContext().getRunAsNonRoot(), overlay + ": pod runAsNonRoot");
+    var sc = r.container().getSecurityContext();
+    assertEquals(Boolean.TRUE, sc.getRunAsNonRoot(), overlay);
+    assertTrue(sc.getRunAsUser() != null && sc.getRunAsUser() > 0, overlay + ": a non-zero uid");
+    assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), overlay + ": readOnlyRootFilesystem");
+    assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), overlay);
+    assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), overlay);
+    // the one writable place: /tmp, where Netty extracts its native libraries
+    VolumeMount tmpMount = mountOf(r.container(), "/tmp", overlay);
+    assertNotNull(volume(r.deployment(), tmpMount.getName()).getEmptyDir(), overlay + ": /tmp is an emptyDir");
+    assertTrue(r.container().getVolumeMounts().stream().filter(m -> !m.getMountPath().equals("/tmp"))
+        .allMatch(m -> Boolean.TRUE.equals(m.getReadOnly())), overlay + ": every other mount is read-only");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void scalesOutAcrossNodesWithADisruptionBudgetAndAnAutoscaler(String overlay) {
+    Rendered r = rendered(overlay);
+    Deployment d = r.deployment();
+    assertTrue(d.getSpec().getReplicas() >= 2, overlay + ": at least 2 replicas");
+    assertTrue(selects(d.getSpec().getSelector(), r.podLabels()), overlay + ": Deployment selector");
+    var anti = r.pod().getAffinity().getPodAntiAffinity();
+    List<LabelSelector> antiSelectors = new ArrayList<>();
+    anti.getPreferredDuringSchedulingIgnoredDuringExecution().forEach(t -> antiSelectors.add(t.getPodAffinityTerm()
+        .getLabelSelector()));
+    anti.getRequiredDuringSchedulingIgnoredDuringExecution().forEach(t -> antiSelectors.add(t.getLabelSelector()));
+    assertFalse(antiSelectors.isEmpty(), overlay + ": pod anti-affinity");
+    antiSelectors.forEach(s -> assertTrue(selects(s, r.podLabels()), overlay + ": anti-affinity selects its own pods"));
+    r.pod().getTopologySpreadConstraints().forEach(t -> assertTrue(selects(t.getLabelSelector(), r.podLabels()),
+        overlay + ": topology spread selects its own pods"));
+
+    PodDisruptionBudget pdb = Kustomize.one(r.objects(), PodDisruptionBudget.class);
+    assertTrue(selects(pdb.getSpec().getSelector(), r.podLabels()), overlay + ": PDB selector");
+    assertTrue(pdb.getSpec().getMaxUnavailable() != null || pdb.getSpec().getMinAvailable() != null, overlay);
+
+    HorizontalPodAutoscaler hpa = Kustomize.one(r.objects(), HorizontalPodAutoscaler.class);
+    assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
+    assertEquals(d.getMetadata().getName(), hpa.getSpec().getScaleTargetRef().getName(), overlay + ": HPA target");
+    assertTrue(hpa.getSpec().getMinReplicas() >= 2, overlay + ": HPA keeps at least 2 replicas");
+    assertTrue(hpa.getSpec().getMaxReplicas() >= hpa.getSpec().getMinReplicas(), overlay);
+    assertTrue(d.getSpec().getReplicas() >= hpa.getSpec().getMinReplicas(), overlay);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void networkPolicyOpensOnlyTheEdgeAndLetsTheGatewayReachItsDependencies(String overlay) {
+    Rendered r = rendered(overlay);
+    NetworkPolicy np = Kustomize.one(r.objects(), NetworkPolicy.class);
+    assertTrue(selects(np.getSpec().getPodSelector(), r.podLabels()), overlay + ": policy applies to the gateway pods");
+    assertEquals(List.of("Ingress", "Egress"), np.getSpec().getPolicyTypes(), overlay);
+    Set<Integer> open = new HashSet<>();
+    Set<Integer> restricted = new HashSet<>();
+    for (var rule : np.getSpec().getIngress()) {
+      boolean anyone = rule.getFrom() == null || rule.getFrom().isEmpty();
+      for (NetworkPolicyPort p : rule.getPorts()) {
+        (anyone ? open : restricted).add(r.port(p.getPort()));
+      }
+      if (!anyone) {
+        rule.getFrom().forEach(peer -> assertPeerIsNotTheGateway(peer, r, overlay));
+      }
+    }
+    assertEquals(Set.of(r.config().edge().port()), open, overlay + ": only the edge port is open to anyone");
+    assertEquals(Set.of(r.config().ops().port()), restricted, overlay + ": ops is reachable only from selected peers");
+
+    Set<Integer> egress = new HashSet<>();
+    for (var rule : np.getSpec().getEgress()) {
+      rule.getPorts().forEach(p -> egress.add(p.getPort().getIntVal()));
+      rule.getTo().forEach(peer -> assertPeerIsNotTheGateway(peer, r, overlay));
+    }
+    Set<Integer> needed = new TreeSet<>(Set.of(53, 5432));
+    if (r.config().nats().enabled()) {
+      needed.add(port(r.config().nats().url(), 4222));
+    }
+    for (RouteConfig route : r.config().routes()) {
+      needed.add(port(route.upstream(), route.upstream().getScheme().equals("https") ? 443 : 80));
+    }
+    assertTrue(egress.containsAll(needed), overlay + ": egress ports " + egress + " must include " + needed
+        + " (DNS, Postgres, nats.url, every routes[].upstream)");
+  }
+
+  private static int port(java.net.URI uri, int defaultPort) {
+    return uri.getPort() > 0 ? uri.getPort() : defaultPort;
+  }
+
+  /** kustomize's labels transformer adds the gateway's labels to peer podSelectors; none may select the gateway. */
+  private static void assertPeerIsNotTheGateway(NetworkPolicyPeer peer, Rendered r, String overlay) {
+    if (peer.getPodSelector() != null && peer.getPodSelector().getMatchLabels() != null) {
+      assertFalse(selects(peer.getPodSelector().getMatchLabels(), r.podLabels()),
+          overlay + ": a NetworkPolicy peer selects the gateway's own pods: " + peer);
+      assertFalse(peer.getPodSelector().getMatchLabels().containsKey("app.kubernetes.io/instance"),
+          overlay + ": kustomize rewrote a peer selector: " + peer);
+    }
+  }
+
+  @Test
+  void eachTenantEdgeServesOnlyItsTenantBesideTheSharedIngress() {
+    assertEquals(List.of(), rendered("overlays/shared").config().edge().tenantPin());
+    assertEquals(List.of("acme"), rendered("overlays/tenant-edge").config().edge().tenantPin());
+    assertEquals(List.of("globex"), rendered(GENERATED).config().edge().tenantPin());
+    List<Rendered> all = Stream.of("overlays/shared", "overlays/tenant-edge", GENERATED).map(ManifestsIT::rendered)
+        .toList();
+    Set<String> names = new HashSet<>();
+    for (Rendered r : all) {
+      for (HasMetadata o : r.objects()) {
+        assertTrue(names.add(o.getKind() + "/" + o.getMetadata().getName()), "two overlays both create "
+            + o.getKind() + "/" + o.getMetadata().getName() + ": they cannot share the namespace");
+      }
+    }
+    for (Rendered a : all) {
+      for (Rendered b : all) {
+        if (a != b) {
+          for (Service s : Kustomize.all(a.objects(), Service.class)) {
+            assertFalse(selects(s.getSpec().getSelector(), b.podLabels()), a.overlay() + " Service "
+                + s.getMetadata().getName() + " would also send traffic to " + b.overlay() + "'s pods");
+          }
+          assertFalse(selects(Kustomize.one(a.objects(), PodDisruptionBudget.class).getSpec().getSelector(),
+              b.podLabels()), a.overlay() + "'s PDB counts " + b.overlay() + "'s pods");
+        }
+      }
+    }
+  }
+
+  @Test
+  void theCheckedInTenantEdgeExampleIsWhatGenerateShWritesForAcme() throws IOException {
+    Path out = generate("acme", tmp.resolve("tenants/acme"));
+    Path example = K8S.resolve("overlays/tenant-edge");
+    assertEquals(Files.readString(example.resolve("tenantgate.yaml")), Files.readString(out.resolve("tenantgate.yaml")),
+        "k8s/overlays/tenant-edge/tenantgate.yaml is stale: run k8s/overlays/tenant-edge/generate.sh acme "
+            + "k8s/overlays/tenant-edge");
+    String resources = "(?m)^  - .*/base$";
+    assertEquals(Files.readString(example.resolve("kustomization.yaml")).replaceAll(resources, "  - BASE"),
+        Files.readString(out.resolve("kustomization.yaml")).replaceAll(resources, "  - BASE"),
+        "k8s/overlays/tenant-edge/kustomization.yaml is stale: re-run generate.sh acme k8s/overlays/tenant-edge");
+  }
+
+  @Test
+  void generateShRefusesWhatIsNotATenantSlug() {
+    for (String bad : List.of("Acme", "a_b", "-acme", "acme-", "a".repeat(44), "a.b")) {
+      Path out = tmp.resolve("refused-" + Math.abs(bad.hashCode()));
+      try {
+        generate(bad, out);
+        fail("generate.sh accepted '" + bad + "'");
+      } catch (AssertionError expected) {
+        assertTrue(expected.getMessage().contains("exited 2"), expected.getMessage());
+      }
+      assertFalse(Files.exists(out.resolve("kustomization.yaml")), bad);
+    }
+  }
+
+  @Test
+  void theServiceMonitorComponentScrapesMetricsOnTheOpsServiceOnly() throws IOException {
+    Path copy = tmp.resolve("k8s-with-monitor");
+    try (Stream<Path> files = Files.walk(K8S)) {
+      for (Path f : files.toList()) {
+        Path target = copy.resolve(K8S.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    Path shared = copy.resolve("overlays/shared/kustomization.yaml");
+    String enabled = Files.readString(shared).replace("# components:\n#   - ../../components/servicemonitor",
+        "components:\n  - ../../components/servicemonitor");
+    assertTrue(enabled.contains("\ncomponents:\n"), "the shared overlay shows how to enable the component");
+    Files.writeString(shared, enabled);
+    List<HasMetadata> objects = Kustomize.parse(Kustomize.render(copy.resolve("overlays/shared")));
+    GenericKubernetesResource sm = Kustomize.one(objects, GenericKubernetesResource.class);
+    assertEquals("ServiceMonitor", sm.getKind());
+    @SuppressWarnings("unchecked")
+    Map<String, String> selector = (Map<String, String>) sm.get("spec", "selector", "matchLabels");
+    List<Map<String, Object>> endpoints = sm.get("spec", "endpoints");
+    assertEquals(1, endpoints.size());
+    assertEquals(DeployFiles.METRICS, endpoints.get(0).get("path"));
+    Rendered r = rendered("overlays/shared");
+    Service ops = r.service("ClusterIP");
+    Service edge = r.service("LoadBalancer");
+    assertTrue(selects(selector, ops.getMetadata().getLabels()), "ServiceMonitor selects the ops Service");
+    assertFalse(selects(selector, edge.getMetadata().getLabels()), "ServiceMonitor must not scrape the edge Service");
+    assertEquals(ops.getSpec().getPorts().get(0).getName(), endpoints.get(0).get("port"),
+        "ServiceMonitor port is the ops Service's port name");
+    for (Rendered other : List.of(rendered("overlays/tenant-edge"), rendered(GENERATED))) {
+      assertFalse(selects(selector, other.service("ClusterIP").getMetadata().getLabels()),
+          "the shared ServiceMonitor must not also scrape " + other.overlay());
+    }
+  }
+}
