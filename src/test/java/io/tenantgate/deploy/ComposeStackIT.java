@@ -188,8 +188,7 @@ class ComposeStackIT {
             .setKeyPath(acme.resolve("agent-001-key.pem").toString())));
     try {
       return client.request(HttpMethod.GET, edgePort, "localhost", "/api/hello")
-          .compose(req -> req.send())
-          .compose(resp -> resp.body().map(body -> resp.statusCode()))
+          .compose(req -> req.send().compose(resp -> resp.body().map(body -> resp.statusCode())))
           .await();
     } finally {
       client.close().await();

@@ -128,7 +128,7 @@ class AssertionIT {
     var ops = vertx.createHttpClient();
     try {
       String json = Await.result(ops.request(HttpMethod.GET, gw.gateway.opsPort(), "127.0.0.1", "/.well-known/jwks.json")
-          .compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toString()));
+          .compose(r -> r.send().compose(resp -> resp.body())).map(b -> b.toString()));
       return Jwks.setParser().build().parse(json);
     } finally {
       Await.result(ops.close());

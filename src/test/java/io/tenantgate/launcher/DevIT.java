@@ -88,8 +88,8 @@ class DevIT {
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(acme.resolve("agent-001-chain.pem").toString())
               .setKeyPath(acme.resolve("agent-001-key.pem").toString())));
       JsonObject echoed = Await.result(client.request(HttpMethod.GET, gw.edgePort(), "localhost", "/api/hello")
-          .compose(req -> req.putHeader("X-Tenant-Slug", "globex").send())
-          .compose(resp -> resp.body()).map(b -> b.toJsonObject()));
+          .compose(req -> req.putHeader("X-Tenant-Slug", "globex").send().compose(resp -> resp.body()))
+          .map(b -> b.toJsonObject()));
       assertEquals("/api/hello", echoed.getString("path"));
       assertEquals("acme", echoed.getJsonObject("headers").getString("x-tenant-slug"));
       assertEquals("agent-001", echoed.getJsonObject("headers").getString("x-component-id"));

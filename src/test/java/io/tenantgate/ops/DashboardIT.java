@@ -216,7 +216,7 @@ class DashboardIT {
     HttpClient ops = vertx.createHttpClient();
     try {
       return Await.result(ops.request(HttpMethod.GET, gw.gateway.opsPort(), "127.0.0.1", "/metrics")
-          .compose(r -> r.send()).compose(r -> r.body()).map(Buffer::toString));
+          .compose(r -> r.send().compose(resp -> resp.body())).map(Buffer::toString));
     } finally {
       Await.result(ops.close());
     }

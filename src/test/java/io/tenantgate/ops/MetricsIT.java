@@ -163,7 +163,7 @@ class MetricsIT {
     var ops = vertx.createHttpClient();
     try {
       return Await.result(ops.request(HttpMethod.GET, gw.gateway.opsPort(), "127.0.0.1", "/metrics")
-          .compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toString()));
+          .compose(r -> r.send().compose(resp -> resp.body())).map(b -> b.toString()));
     } finally {
       Await.result(ops.close());
     }

@@ -206,11 +206,11 @@ class TlsReloadIT {
   }
 
   private Future<Integer> loop(HttpClient c, AtomicBoolean run) {
-    return c.request(new RequestOptions().setURI("/load")).compose(req -> req.send())
+    return c.request(new RequestOptions().setURI("/load")).compose(req -> req.send()
         .compose(resp -> resp.body().map(b -> {
           assertEquals(200, resp.statusCode());
           return 1;
-        }))
+        })))
         .compose(one -> run.get() ? loop(c, run).map(n -> n + one) : Future.succeededFuture(one));
   }
 
@@ -241,7 +241,7 @@ class TlsReloadIT {
     var ops = vertx.createHttpClient();
     try {
       return Await.result(ops.request(HttpMethod.POST, gw.gateway.opsPort(), "127.0.0.1", "/-/reload-tls")
-          .compose(r -> r.send()).compose(r -> r.body()).map(b -> b.toString()));
+          .compose(r -> r.send().compose(resp -> resp.body())).map(b -> b.toString()));
     } finally {
       ops.close();
     }

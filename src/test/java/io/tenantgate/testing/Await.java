@@ -21,8 +21,21 @@ public final class Await {
     try {
       return f.await(max.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
+      dumpThreads("future did not complete within " + max);
       throw new AssertionError("future did not complete within " + max, e);
     }
+  }
+
+  /** On a hang, every thread's stack goes to stderr (the test report keeps it) to show who waits on what. */
+  static void dumpThreads(String why) {
+    StringBuilder b = new StringBuilder("=== thread dump: ").append(why).append('\n');
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+      for (StackTraceElement e : stack) {
+        b.append("    at ").append(e).append('\n');
+      }
+    });
+    System.err.println(b);
   }
 
   /** The failure of {@code f}, failing the test when it succeeds instead. */

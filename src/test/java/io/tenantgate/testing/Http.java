@@ -32,8 +32,11 @@ public final class Http {
   }
 
   public static Future<Response> sendAsync(HttpClient client, RequestOptions ro, Buffer body) {
-    return client.request(ro).compose(req -> body == null ? req.send() : req.send(body))
+    // body() must be attached in the callback that receives the response: chained as a second compose
+    // from a test thread, the response can end before that compose is registered, and its body is then
+    // lost for good (the request never completes)
+    return client.request(ro).compose(req -> (body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.getHeader("content-type"),
-            resp.version().alpnName(), b)));
+            resp.version().alpnName(), b))));
   }
 }
