@@ -101,6 +101,40 @@ class JetStreamIT {
     }
   }
 
+  @Test
+  void aTenantOverItsPublishRateGets429ForTheExcessAndNothingOfItReachesNats() throws Exception {
+    Vertx vertx = GatewayFixture.testVertx();
+    try (BridgeFixture fx = BridgeFixture.start(vertx, "nats://127.0.0.1:4222",
+        n -> n.put("publish", new java.util.LinkedHashMap<>(java.util.Map.of("ratePerSecond", 1, "burst", 5))))) {
+      fx.awaitConnected();
+      var heardA = fx.spy(fx.a + ".>");
+      HttpClient a = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));
+      HttpClient b = fx.gw.h1(fx.cert(fx.bCa, fx.b, "collector-001"));
+      int accepted = 0;
+      int limited = 0;
+      for (int i = 0; i < 20; i++) {
+        Http.Response r = BridgeFixture.post(a, "/v1/nats/publish/logs.burst", "m" + i);
+        if (r.status() == 202) {
+          accepted++;
+        } else {
+          assertEquals(429, r.status(), r.body().toString());
+          assertEquals("over_rate", r.json().getString("reason"));
+          limited++;
+        }
+      }
+      assertTrue(accepted >= 5 && accepted <= 7, "burst of 5 plus at most the refill: " + accepted);
+      assertEquals(20, accepted + limited);
+      assertEquals(accepted, BridgeFixture.drain(heardA, Duration.ofMillis(500)).size(),
+          "NATS got exactly the accepted publishes, none of the refused ones");
+      assertEquals(limited, (int) fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason", "over_rate",
+          "tenant", fx.a), "every refusal counted");
+      assertEquals(202, BridgeFixture.post(b, "/v1/nats/publish/logs.burst", "other tenant").status(),
+          "the other tenant has its own bucket");
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
   /** Publishes {@code n} messages with ack=jetstream, at most 200 in flight; the sequences acknowledged. */
   static List<Long> publishAll(HttpClient client, int n, String tag) {
     List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());
