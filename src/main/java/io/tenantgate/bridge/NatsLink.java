@@ -166,6 +166,17 @@ final class NatsLink {
     return state == State.CONNECTED && c != null && c.getStatus() == Connection.Status.CONNECTED ? c : null;
   }
 
+  /**
+   * Whether the connection's outgoing queue has room. jnats is configured to discard (never block)
+   * when it is full, and a discarded publish is only reported to an error listener — so a publish is
+   * refused up front when the queue is nearly full (1 % headroom for concurrent event loops), rather
+   * than acknowledged and lost.
+   */
+  boolean hasRoomToSend(Connection c) {
+    long max = config.maxOutgoingMessages();
+    return c.outgoingPendingMessageCount() < max - Math.max(1, max / 100);
+  }
+
   /** JetStream on the live connection, else null. */
   JetStream jetStream() {
     Connection c = connected();

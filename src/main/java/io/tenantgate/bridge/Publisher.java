@@ -86,6 +86,10 @@ final class Publisher {
       return Future.failedFuture(e);
     }
     Headers headers = headers(id, msgId);
+    if (!link.hasRoomToSend(conn)) {
+      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full",
+          "the gateway's NATS send queue is full; retry"));
+    }
     if (!jetstream) {
       try {
         conn.publish(subject, headers, body);

@@ -100,6 +100,13 @@ final class WebSocketSession {
     if (limits.edgeInbox()) {
       subs.put(EDGE_SID, dispatcher.subscribe(mapper.edgeInbox(id.tenantSlug(), id.componentId()),
           m -> deliver(EDGE_SID, m)));
+      // read nothing (not even a ping) until NATS has the inbox subscription: once the client hears
+      // back from us, core can reach it
+      ws.pause();
+      ctx.owner().executeBlocking(() -> {
+        conn.flush(java.time.Duration.ofSeconds(2));
+        return null;
+      }, false).onComplete(ar -> ws.resume());
     }
   }
 
@@ -117,7 +124,7 @@ final class WebSocketSession {
     try {
       result = switch (op) {
         case "pub" -> pub(msg);
-        case "sub" -> confirmed(sub(msg));
+        case "sub" -> confirmed(msg.getString("sid"), sub(msg));
         case "unsub" -> Future.succeededFuture(unsub(msg));
         case "req" -> req(msg);
         case "respond" -> Future.succeededFuture(respond(msg));
@@ -183,11 +190,18 @@ final class WebSocketSession {
    * Replies only once the NATS server has the new subscription (a PING/PONG round trip, off the event
    * loop): a client told "ok" must not miss a message published right after.
    */
-  private Future<JsonObject> confirmed(JsonObject ok) {
+  private Future<JsonObject> confirmed(String sid, JsonObject ok) {
     return ctx.owner().executeBlocking(() -> {
       conn.flush(java.time.Duration.ofSeconds(2));
       return ok;
-    }, false).recover(err -> Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE)));
+    }, false).recover(err -> {
+      // not confirmed: the client is told so, and the subscription must not linger under its sid
+      Subscription s = subs.remove(sid);
+      if (s != null) {
+        dispatcher.unsubscribe(s);
+      }
+      return Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE));
+    });
   }
 
   private JsonObject unsub(JsonObject msg) {
