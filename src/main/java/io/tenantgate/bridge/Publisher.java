@@ -95,6 +95,8 @@ final class Publisher {
         conn.publish(subject, headers, body);
       } catch (IllegalStateException e) {
         return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+      } catch (IllegalArgumentException e) {
+        return fail(slug, tooLargeForServer(e));
       }
       metrics.natsPublished(slug, "core");
       return Future.succeededFuture(new Published(clientSubject, null, 0, false));
@@ -111,6 +113,8 @@ final class Publisher {
           .orTimeout(config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (IllegalStateException e) {
       return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      return fail(slug, tooLargeForServer(e));
     }
     inFlight.incrementAndGet();
     metrics.natsPublished(slug, "jetstream");
@@ -124,6 +128,15 @@ final class Publisher {
           return new Published(clientSubject, a.getStream(), a.getSeqno(), a.isDuplicate());
         })
         .recover(err -> fail(slug, jetStreamFailure(slug, err)));
+  }
+
+  /**
+   * jnats refuses (IllegalArgumentException) a message whose body plus headers exceed the server's
+   * max_payload: that is the client's body being too large for this NATS, a 413 rather than a 500.
+   */
+  private static BridgeException tooLargeForServer(IllegalArgumentException e) {
+    return new BridgeException(Failure.BODY_TOO_LARGE, "exceeds_server_max_payload",
+        "the message (body and headers) exceeds the NATS server's max_payload");
   }
 
   /** A request: the reply message, or no_responders / request_timeout. */

@@ -174,6 +174,18 @@ class NatsBridgeIT {
   }
 
   @Test
+  void aBodyWithinTheGatewayLimitButOverTheServersMaxPayloadIs413NotA500() throws Exception {
+    Subscription mine = fx.spy(fx.a + ".logs.big");
+    // exactly nats.publish.maxPayload (1 MiB): the gateway takes it, but body + headers exceed the
+    // server's default max_payload of 1 MiB
+    Http.Response r = BridgeFixture.post(fx.gw.h1(collector("collector-001")), "/v1/nats/publish/logs.big",
+        "x".repeat(1024 * 1024));
+    assertEquals(413, r.status(), r.body().toString());
+    assertEquals("body_too_large", r.json().getString("reason"));
+    assertTrue(BridgeFixture.drain(mine, QUIET).isEmpty(), "nothing published");
+  }
+
+  @Test
   void subscriptionsStayBelowThePrefixAndInsideTheAllowList() throws Exception {
     BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "agent-007"));
     for (String bad : List.of(">", "*.x", "jobs.>", "jobs.*.run", "jobs.agent-008.>", fx.a + ".jobs.agent-007.>",
