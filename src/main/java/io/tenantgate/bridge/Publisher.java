@@ -86,10 +86,6 @@ final class Publisher {
       return Future.failedFuture(e);
     }
     Headers headers = headers(id, msgId);
-    if (!link.hasRoomToSend(conn)) {
-      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full",
-          "the gateway's NATS send queue is full; retry"));
-    }
     if (!jetstream) {
       try {
         conn.publish(subject, headers, body);
@@ -182,6 +178,11 @@ final class Publisher {
     if (conn == null) {
       throw counted(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "nats_unavailable",
           "NATS is unavailable: " + link.detail()));
+    }
+    // publishes and requests alike: a full send queue would make jnats discard the message silently
+    if (!link.hasRoomToSend(conn)) {
+      throw counted(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full",
+          "the gateway's NATS send queue is full; retry"));
     }
     return conn;
   }
