@@ -22,6 +22,8 @@ public record GatewayConfig(
     AccessLogConfig accessLog,
     ShutdownConfig shutdown,
     NatsConfig nats,
+    AdminConfig admin,
+    OnboardingConfig onboarding,
     List<RouteConfig> routes) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -88,6 +90,15 @@ public record GatewayConfig(
     AccessLogConfig accessLog = AccessLogConfig.parse(root.child("accessLog"));
     ShutdownConfig shutdown = ShutdownConfig.parse(root.child("shutdown"));
     NatsConfig nats = NatsConfig.parse(root.child("nats"));
+    AdminConfig admin = AdminConfig.parse(root.child("admin"), paths);
+    OnboardingConfig onboarding = OnboardingConfig.parse(root.child("onboarding"), paths, edge.port());
+    boolean postgres = registry.store() == RegistryConfig.StoreType.POSTGRES;
+    if (admin.enabled() && !postgres) {
+      root.problem("admin", "the admin API needs registry.store: postgres (the file store is edited with the CLI)");
+    }
+    if (onboarding.enabled() && !postgres) {
+      root.problem("onboarding", "onboarding packages need registry.store: postgres");
+    }
     List<RouteConfig> routes = new ArrayList<>();
     for (Node r : root.list("routes")) {
       routes.add(RouteConfig.parse(r, paths));
@@ -97,7 +108,8 @@ public record GatewayConfig(
     }
     RouteConfig.checkUnique(routes, root);
     root.rejectUnknownKeys();
-    return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, shutdown, nats, routes);
+    return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, shutdown, nats, admin, onboarding,
+        routes);
   }
 
   /** Resolves relative file names against the configuration's directory. */

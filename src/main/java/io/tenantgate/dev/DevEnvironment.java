@@ -60,6 +60,21 @@ public final class DevEnvironment {
 
   /** Creates whatever is missing; returns true when anything was created. */
   public boolean ensure() throws IOException {
+    boolean created = ensureBase();
+    CertAndKey root = root();
+    return ensureFileTenants(root) || created;
+  }
+
+  /** The platform root (with its key) of this directory. */
+  public CertAndKey root() throws IOException {
+    return load(pki().resolve("root.pem"), pki().resolve("root-key.pem"));
+  }
+
+  /**
+   * The parts every store needs: the platform root, the server certificate, and (for the admin API of
+   * the Postgres setup) a platform admin CA with one operator certificate, admin.pem / admin-key.pem.
+   */
+  public boolean ensureBase() throws IOException {
     Files.createDirectories(pki());
     boolean created = false;
     CertAndKey root;
@@ -77,6 +92,23 @@ public final class DevEnvironment {
       save(server, pki().resolve("server.pem"), pki().resolve("server-key.pem"));
       created = true;
     }
+    if (!Files.exists(pki().resolve("admin-ca.pem"))) {
+      CertAndKey adminCa = Pki.createRoot("platform-admin.ca." + trustDomain, ROOT_VALIDITY, KeyAlgorithm.EC_P256);
+      save(adminCa, pki().resolve("admin-ca.pem"), pki().resolve("admin-ca-key.pem"));
+      CertAndKey admin = io.tenantgate.pki.CertificateBuilder.create().subjectCn(ADMIN_CN).issuedBy(adminCa)
+          .keyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature).clientAuth().dnsNames(ADMIN_CN).build();
+      save(admin, pki().resolve("admin.pem"), pki().resolve("admin-key.pem"));
+      created = true;
+    }
+    return created;
+  }
+
+  /** The admin certificate's CN, on the dev admin API's allow-list. */
+  public static final String ADMIN_CN = "admin.platform.serviceradar";
+
+  /** The file registry with tenants acme and globex, their CAs and component certificates. */
+  public boolean ensureFileTenants(CertAndKey root) throws IOException {
+    boolean created = false;
     RegistryFile registry = Files.exists(registryFile())
         ? RegistryFile.parse(Files.readString(registryFile())) : RegistryFile.empty();
     boolean registryChanged = !Files.exists(registryFile());

@@ -29,6 +29,7 @@ final class EdgeConnection {
   /** The tenant tag metrics counted this connection under at open; the same one is used at close. */
   String metricsTenant;
   long lastActivityNanos;
+  final long openedAtMillis = System.currentTimeMillis();
   /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
   Future<String> assertion;
   long assertionRefreshNanos;
@@ -46,6 +47,22 @@ final class EdgeConnection {
     this.resolution = resolution;
     this.lastActivityNanos = nowNanos;
     this.peerHost = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
+  }
+
+  /** What the admin API shows of this connection: identity, peer, age and load; no key material. */
+  io.vertx.core.json.JsonObject describe() {
+    io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject().put("tenant", resolution.tenantSlug())
+        .put("peer", peerHost).put("tls", http.sslSession() == null ? "unknown" : http.sslSession().getProtocol())
+        .put("opened_at", java.time.Instant.ofEpochMilli(openedAtMillis).toString())
+        .put("active_streams", active.size() + mountedActive).put("websocket", upgraded);
+    if (resolution.isAccepted()) {
+      var id = resolution.identity();
+      j.put("component_id", id.componentId()).put("component_type", id.componentType())
+          .put("partition", id.partitionId()).put("serial", id.serialHex()).put("cert_sha256", id.certSha256());
+    } else {
+      j.put("refused", resolution.failure().code());
+    }
+    return j;
   }
 
   String tenantSlug() {

@@ -102,6 +102,12 @@ public final class EdgeVerticle extends VerticleBase {
     return server.listen().onSuccess(s -> settings.boundPort().tryComplete(s.actualPort()));
   }
 
+  /** This instance's open connections, described on its own event loop (for the admin API). */
+  public Future<List<io.vertx.core.json.JsonObject>> describeConnections() {
+    return Future.future(p -> context.runOnContext(v -> p.complete(connections.values().stream()
+        .map(EdgeConnection::describe).toList())));
+  }
+
   /**
    * Replaces this instance's TLS material for new handshakes; established connections keep theirs.
    * Call it on every instance: the listener's SSL context belongs to the instance that bound first.

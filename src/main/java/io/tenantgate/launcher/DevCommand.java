@@ -44,6 +44,25 @@ final class DevCommand implements Callable<Integer> {
       description = "NATS (with JetStream) for the bridge; the gateway starts without it (default: ${DEFAULT-VALUE}).")
   String natsUrl = "nats://127.0.0.1:4222";
 
+  @Option(names = "--store", defaultValue = "file", paramLabel = "file|postgres",
+      description = "Registry store: file (registry.json in the data directory) or postgres (default: ${DEFAULT-VALUE}).")
+  String store = "file";
+
+  @Option(names = "--db-url", paramLabel = "URL", defaultValue = io.tenantgate.config.PostgresConfig.DEFAULT_URL,
+      description = "Postgres for --store postgres (default: ${DEFAULT-VALUE}).")
+  String dbUrl = io.tenantgate.config.PostgresConfig.DEFAULT_URL;
+
+  @Option(names = "--db-schema", defaultValue = "tenantgate_dev",
+      description = "Schema for --store postgres (default: ${DEFAULT-VALUE}).")
+  String dbSchema = "tenantgate_dev";
+
+  @Option(names = "--admin-port", defaultValue = "50060", description = "Admin API port with --store postgres (default: ${DEFAULT-VALUE}).")
+  int adminPort = 50060;
+
+  @Option(names = "--enroll-port", defaultValue = "50061",
+      description = "Enrollment (package download) port with --store postgres (default: ${DEFAULT-VALUE}).")
+  int enrollPort = 50061;
+
   @Option(names = "--echo-port", defaultValue = "0",
       description = "Port of the built-in echo core (default: any free port).")
   int echoPort;
@@ -51,8 +70,24 @@ final class DevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DevEnvironment env = new DevEnvironment(data, IdentityConfig.defaults().trustDomain());
-    boolean created = env.ensure();
-    System.out.println((created ? "created" : "using") + " dev data in " + env.dir());
+    boolean postgres;
+    switch (store) {
+      case "file" -> postgres = false;
+      case "postgres" -> postgres = true;
+      default -> {
+        System.err.println("--store must be file or postgres, got '" + store + "'");
+        return 2;
+      }
+    }
+    boolean created;
+    try {
+      created = postgres ? DevPostgres.ensure(env, this) : env.ensure();
+    } catch (RuntimeException e) {
+      System.err.println("tenantgate dev: " + e.getMessage());
+      return 1;
+    }
+    System.out.println((created ? "created" : "using") + " dev data in " + env.dir()
+        + (postgres ? " (registry in postgres " + dbUrl + ", schema " + dbSchema + ")" : ""));
     var vertx = Gateway.newVertx(2_000);
     String core;
     if (upstream != null) {
@@ -91,7 +126,11 @@ final class DevCommand implements Callable<Integer> {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("edge", Map.of("host", host, "port", edgePort, "tls", tls));
     cfg.put("ops", Map.of("host", host, "port", opsPort));
-    cfg.put("registry", Map.of("file", env.registryFile().toString()));
+    if ("postgres".equals(store)) {
+      DevPostgres.configure(cfg, env, this);
+    } else {
+      cfg.put("registry", Map.of("file", env.registryFile().toString()));
+    }
     cfg.put("nats", Map.of("url", natsUrl));
     cfg.put("routes", List.of(
         Map.of("name", "core-grpc", "grpcService", "*", "upstream", core),
@@ -128,6 +167,7 @@ final class DevCommand implements Callable<Integer> {
           # NATS bridge (%s): acme's collector publishes logs.syslog, stored in acme's stream as acme.logs.syslog
           curl --cacert %s --cert %s --key %s --data 'hello' '%s/v1/nats/publish/logs.syslog?ack=jetstream'
 
+        %s
         Stop with Ctrl-C.
         """,
         base, host, gw.opsPort(), host, gw.opsPort(), core, upstream == null ? " (built-in echo)" : "",
@@ -137,6 +177,12 @@ final class DevCommand implements Callable<Integer> {
         ca, globex.resolve("collector-001-chain.pem"), globex.resolve("collector-001-key.pem"), base,
         ca, base,
         gw.bridge() == null ? "disabled" : gw.bridge().health().detail(),
-        ca, acme.resolve("collector-001-chain.pem"), acme.resolve("collector-001-key.pem"), base);
+        ca, acme.resolve("collector-001-chain.pem"), acme.resolve("collector-001-key.pem"), base,
+        "postgres".equals(store) ? DevPostgres.walkthrough(env, gw, this) : """
+          # operator CLI on this data directory (the running gateway picks changes up within a second)
+          ./tenantgate tenant create --data %1$s --slug initech
+          ./tenantgate cert issue --data %1$s --tenant initech --component agent-009 --out /tmp/initech
+          ./tenantgate tenant suspend --data %1$s --slug initech
+        """.formatted(env.dir()));
   }
 }

@@ -1,5 +1,8 @@
 package io.tenantgate.launcher;
 
+import io.tenantgate.admin.AdminServices;
+import io.tenantgate.admin.AdminVerticle;
+import io.tenantgate.admin.EnrollmentVerticle;
 import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.config.RegistryConfig;
@@ -52,6 +55,9 @@ public final class Gateway {
   private TlsReloader tlsReloader;
   private int edgePort;
   private int opsPort;
+  private int adminPort = -1;
+  private int enrollPort = -1;
+  private AdminServices adminServices;
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayMetrics metrics, TenantRegistry registry,
       EdgeTrustManager trustManager, AssertionSigner assertions) {
@@ -169,14 +175,97 @@ public final class Gateway {
           deployments.add(id);
           return opsBound.future();
         })
-        .map(port -> {
+        .compose(port -> {
           opsPort = port;
-          LOG.info("op=start edge_port={} ops_port={} edge_instances={} tls_engine={} native_transport={} routes={}",
-              edgePort, opsPort, instances,
+          return deployAdmin(config);
+        })
+        .map(x -> {
+          LOG.info("op=start edge_port={} ops_port={} admin_port={} enroll_port={} edge_instances={} tls_engine={}"
+              + " native_transport={} routes={}", edgePort, opsPort, adminPort, enrollPort, instances,
               EdgeTlsOptions.engine(config.edge().tls().engine()).getClass().getSimpleName().replace("EngineOptions", ""),
               vertx.isNativeTransportEnabled(), config.routes().size());
           return null;
         });
+  }
+
+  /**
+   * The admin API and the enrollment listener, when enabled (config validation guarantees the Postgres
+   * store). The PEM files are read here, once, at start-up.
+   */
+  private Future<Void> deployAdmin(GatewayConfig config) {
+    if (!config.admin().enabled() && !config.onboarding().enabled()) {
+      return Future.succeededFuture();
+    }
+    PostgresTenantRegistry pg = (PostgresTenantRegistry) registry;
+    String[] adminPems;
+    String[] enrollPems;
+    String adminCa;
+    try {
+      adminServices = AdminWiring.services(vertx, config, pg.database().pool(), pg.masterKey(),
+          AdminWiring.root(config), this::describeConnections);
+      adminPems = AdminWiring.serverPems(config.admin().certFile(), config.admin().keyFile(), tls);
+      enrollPems = AdminWiring.serverPems(config.onboarding().certFile(), config.onboarding().keyFile(), tls);
+      adminCa = config.admin().enabled() ? java.nio.file.Files.readString(config.admin().clientCaFile()) : null;
+    } catch (java.io.IOException | RuntimeException e) {
+      return Future.failedFuture(new IllegalStateException("admin/onboarding set-up: " + e.getMessage(), e));
+    }
+    Future<Void> admin = Future.succeededFuture();
+    if (config.admin().enabled()) {
+      Promise<Integer> bound = Promise.promise();
+      admin = vertx.deployVerticle(new AdminVerticle(config.admin(), adminPems[0], adminPems[1], adminCa,
+              adminServices, metrics, bound))
+          .compose(id -> {
+            deployments.add(id);
+            return bound.future();
+          })
+          .map(p -> {
+            adminPort = p;
+            return null;
+          });
+    }
+    return admin.compose(v -> {
+      if (!config.onboarding().enabled()) {
+        return Future.succeededFuture();
+      }
+      Promise<Integer> bound = Promise.promise();
+      return vertx.deployVerticle(new EnrollmentVerticle(config.onboarding(), enrollPems[0], enrollPems[1],
+              adminServices.packages(), metrics, new java.util.concurrent.atomic.AtomicInteger(), bound))
+          .compose(id -> {
+            deployments.add(id);
+            return bound.future();
+          })
+          .map(p -> {
+            enrollPort = p;
+            return null;
+          });
+    });
+  }
+
+  /** Every edge instance's open connections, for the admin API. */
+  private Future<List<io.vertx.core.json.JsonObject>> describeConnections() {
+    return Future.all(edgeVerticles.stream().map(EdgeVerticle::describeConnections).toList())
+        .map(all -> {
+          List<io.vertx.core.json.JsonObject> out = new ArrayList<>();
+          for (int i = 0; i < all.size(); i++) {
+            out.addAll(all.<List<io.vertx.core.json.JsonObject>>resultAt(i));
+          }
+          return out;
+        });
+  }
+
+  /** The admin API's port, or -1 when it is disabled. */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  /** The enrollment listener's port, or -1 when it is disabled. */
+  public int enrollPort() {
+    return enrollPort;
+  }
+
+  /** The stores behind the admin API, or null when neither it nor enrollment is enabled. */
+  public AdminServices adminServices() {
+    return adminServices;
   }
 
   public int edgePort() {

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code tenantgate} command line: one entry point, one subcommand per task. */
 @Command(name = "tenantgate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Edge identity gateway for multi-tenant monitoring platforms.",
-    subcommands = {DevCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DevCommand.class, ServeCommand.class, TenantCommand.class, CertCommand.class, PackageCommand.class,
+        CaCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

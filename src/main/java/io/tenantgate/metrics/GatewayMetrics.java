@@ -64,6 +64,21 @@ public final class GatewayMetrics {
     counter("tenantgate.refusals", "reason", reason, "tenant", t, "stage", stage).increment();
   }
 
+  /**
+   * An admin API call: {@code operation} from the route table (a closed set), {@code outcome} "ok" or
+   * the refusal's reason code.
+   */
+  public void adminCall(String operation, int status, String outcome) {
+    counter("tenantgate.admin.requests", "operation", operation, "status", Integer.toString(status), "outcome",
+        outcome).increment();
+  }
+
+  /** An enrollment attempt (bundle download or CSR): outcome "ok" or the refusal's reason code. */
+  public void enrollment(String delivery, String outcome, String tenantSlug) {
+    counter("tenantgate.enrollments", "delivery", delivery, "outcome", outcome, "tenant", tenants.tag(tenantSlug))
+        .increment();
+  }
+
   /** A finished TLS handshake; {@code outcome} is "ok" or "failed", reason "none" on success. */
   public void handshake(String outcome, String reason, String tenantSlug) {
     counter("tenantgate.handshakes", "outcome", outcome, "reason", reason, "tenant", tenants.tag(tenantSlug))

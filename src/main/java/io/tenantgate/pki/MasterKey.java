@@ -15,6 +15,9 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The key that seals tenant CA private keys at rest: AES-256-GCM, a fresh 96-bit nonce per value,
@@ -147,6 +150,29 @@ public final class MasterKey {
           + "\n-----END PRIVATE KEY-----\n");
     } finally {
       Arrays.fill(der, (byte) 0);
+    }
+  }
+
+  /**
+   * HKDF-SHA256 (RFC 5869, no salt) of the master key for one purpose named by {@code info}, so
+   * every instance sharing the master key derives the same subkey and no subkey reveals another.
+   */
+  byte[] derive(String info, int length) {
+    if (info == null || info.isEmpty()) {
+      throw new IllegalArgumentException("HKDF info must name the purpose");
+    }
+    if (length < 1 || length > 255 * 32) {
+      throw new IllegalArgumentException("HKDF-SHA256 output must be 1..8160 bytes, asked " + length);
+    }
+    byte[] raw = key.getEncoded();
+    try {
+      HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+      hkdf.init(new HKDFParameters(raw, null, info.getBytes(StandardCharsets.UTF_8)));
+      byte[] out = new byte[length];
+      hkdf.generateBytes(out, 0, length);
+      return out;
+    } finally {
+      Arrays.fill(raw, (byte) 0);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.tenantgate.pki;
 
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,11 +63,24 @@ public final class Pki {
    * spec asks), SAN DNS = CN and, when the spec has a SPIFFE trust domain, the SPIFFE URI SAN.
    */
   public static CertAndKey issueComponent(CertAndKey tenantCa, ComponentCertSpec spec) {
+    return componentBuilder(tenantCa, spec).keyAlgorithm(spec.keyAlgorithm()).build();
+  }
+
+  /**
+   * The same leaf as {@link #issueComponent} but for a key the edge keeps (the CSR path: check the
+   * request with {@link CsrCheck} first). The spec's key algorithm is ignored.
+   */
+  public static X509Certificate issueComponentForKey(CertAndKey tenantCa, ComponentCertSpec spec,
+      PublicKey key) {
+    Objects.requireNonNull(key, "key");
+    return componentBuilder(tenantCa, spec).publicKey(key).build().certificate();
+  }
+
+  private static CertificateBuilder componentBuilder(CertAndKey tenantCa, ComponentCertSpec spec) {
     Objects.requireNonNull(spec, "spec");
     Instant now = Instant.now();
     CertificateBuilder builder = CertificateBuilder.create()
         .subjectCn(spec.commonName())
-        .keyAlgorithm(spec.keyAlgorithm())
         .issuedBy(tenantCa)
         .validity(now.minus(BACKDATE), notAfter(tenantCa, now, spec.validity()))
         .keyUsage(KeyUsage.digitalSignature)
@@ -78,7 +92,7 @@ public final class Pki {
     if (spec.spiffeId() != null) {
       builder.uris(spec.spiffeId());
     }
-    return builder.build();
+    return builder;
   }
 
   /**

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * Start-up proof that the configured master key is the one the stored CA keys were sealed with: the
  * first user of a schema seals a known value into {@code master_key_check}; everyone after opens it.
  */
-final class MasterKeyCheck {
+public final class MasterKeyCheck {
   private static final String BINDING = "tenantgate master key check";
   private static final byte[] VALUE = "tenantgate".getBytes(StandardCharsets.US_ASCII);
   private static final String INSERT =
@@ -21,7 +21,7 @@ final class MasterKeyCheck {
   private MasterKeyCheck() {
   }
 
-  static Future<Void> verify(Pool pool, MasterKey key, String schema) {
+  public static Future<Void> verify(Pool pool, MasterKey key, String schema) {
     return pool.preparedQuery(INSERT).execute(Tuple.of(Buffer.buffer(key.seal(VALUE, BINDING))))
         .compose(r -> pool.preparedQuery(SELECT).execute())
         .compose(rows -> {

@@ -72,6 +72,11 @@ public final class PostgresTenantRegistry implements TenantRegistry {
         config.postgres().reconnectBackoffMax());
   }
 
+  /** The key tenant CA keys are sealed with (the admin stores and the token signer share it). */
+  public MasterKey masterKey() {
+    return masterKey;
+  }
+
   public Database database() {
     return db;
   }

@@ -80,6 +80,35 @@ public final class RegistryFile {
     return this;
   }
 
+  /** Records an issued certificate in the file's ledger (what {@code cert list} shows). */
+  public RegistryFile addIssued(JsonObject entry) {
+    if (!(doc.getValue("issued") instanceof JsonArray)) {
+      doc.put("issued", new JsonArray());
+    }
+    doc.getJsonArray("issued").add(entry.copy());
+    return this;
+  }
+
+  /** The issued-certificate ledger, oldest first (copies). */
+  public List<JsonObject> issued() {
+    List<JsonObject> out = new ArrayList<>();
+    if (doc.getValue("issued") instanceof JsonArray a) {
+      a.forEach(o -> out.add(((JsonObject) o).copy()));
+    }
+    return out;
+  }
+
+  /** Whether {@code serialHex} is already on the revocation list. */
+  public boolean isRevoked(String serialHex) {
+    String s = RegistrySnapshot.normalizeSerial(serialHex);
+    for (Object o : doc.getJsonArray("revoked")) {
+      if (s.equals(((JsonObject) o).getString("serial"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Sets the status of the tenant with {@code slug}; false when there is none. */
   public boolean setTenantStatus(String slug, TenantStatus status) {
     for (Object o : doc.getJsonArray("tenants")) {

@@ -50,13 +50,24 @@ public final class TenantStore {
       + " SELECT $1, (SELECT tenant_id FROM issued_certificates WHERE serial = $1), $2"
       + " ON CONFLICT (serial) DO NOTHING RETURNING tenant_id";
   private static final String MARK_REVOKED = "UPDATE issued_certificates SET status = 'revoked' WHERE serial = $1";
-  private static final String SIGNING_CA = "SELECT c.spki_sha256, c.certificate_pem, c.private_key_enc, t.id, t.status"
+  static final String SIGNING_CA = "SELECT c.spki_sha256, c.certificate_pem, c.private_key_enc, t.id, t.status"
       + " FROM tenant_cas c JOIN tenants t ON t.id = c.tenant_id"
       + " WHERE t.slug = $1 AND c.status = 'active' AND c.private_key_enc IS NOT NULL"
       + " ORDER BY c.not_before DESC, c.created_at DESC LIMIT 1";
   private static final String INSERT_ISSUED = "INSERT INTO issued_certificates (serial, tenant_id, ca_spki_sha256,"
       + " component_id, component_type, partition_id, fingerprint_sha256, not_after)"
       + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+  private static final String INSERT_CA_REQUEST = "INSERT INTO tenant_ca_requests (spki_sha256, tenant_id, csr_pem,"
+      + " private_key_enc) VALUES ($1, $2, $3, $4)";
+  private static final String PENDING_CA = "SELECT r.spki_sha256, r.private_key_enc, t.id FROM tenant_ca_requests r"
+      + " JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = $1 AND r.spki_sha256 = $2 FOR UPDATE OF r";
+  private static final String DELETE_CA_REQUEST = "DELETE FROM tenant_ca_requests WHERE spki_sha256 = $1";
+  private static final String SELECT_CAS = "SELECT c.spki_sha256, c.tenant_id, c.status, c.certificate_pem,"
+      + " c.subject_key_id, c.private_key_enc IS NOT NULL AS key_stored, c.not_after, t.slug"
+      + " FROM tenant_cas c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = $1 ORDER BY c.not_before, c.created_at";
+  private static final String SELECT_REQUESTS = "SELECT r.spki_sha256, r.csr_pem, r.created_at FROM tenant_ca_requests r"
+      + " JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = $1 ORDER BY r.created_at";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -90,6 +101,10 @@ public final class TenantStore {
     if (!Names.isSlug(slug)) {
       return invalid("slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '"
           + slug + "'");
+    }
+    if (!canSignCas()) {
+      return Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT,
+          "the platform root key is not configured here: create the tenant with a CA request (--ca-csr) instead"));
     }
     String display = name == null || name.isBlank() ? slug : name.strip();
     UUID id = UUID.randomUUID();
@@ -243,6 +258,151 @@ public final class TenantStore {
       rows.forEach(r -> out.add(TenantRows.tenant(r)));
       return out;
     });
+  }
+
+  /** A tenant CA waiting for the offline root: its request (the key is sealed in tenant_ca_requests). */
+  public record PendingCa(Tenant tenant, String spkiSha256, String csrPem) {
+  }
+
+  /** One of a tenant's CAs as the admin API and CLI list it. */
+  public record CaView(String spkiSha256, TenantStatus status, String subject, OffsetDateTime notAfter,
+      boolean keyStored) {
+  }
+
+  /** Whether new tenant CAs can be signed here (the root key is configured) or only requested. */
+  public boolean canSignCas() {
+    return root.privateKey() != null;
+  }
+
+  /**
+   * The offline-root path of tenant creation: creates the tenant (active, but without a CA nothing of it
+   * connects yet) and a CA request whose key is sealed here; {@link #importCa} completes it.
+   */
+  public Future<PendingCa> createTenantWithRequest(String slug, String name, String actor) {
+    if (!Names.isSlug(slug)) {
+      return invalid("slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '"
+          + slug + "'");
+    }
+    String display = name == null || name.isBlank() ? slug : name.strip();
+    UUID id = UUID.randomUUID();
+    return vertx.executeBlocking(() -> sealRequest(slug), false)
+        .compose(req -> pool.withTransaction(conn -> conn.preparedQuery(INSERT_TENANT).execute(Tuple.of(id, slug, display))
+            .compose(r -> insertRequest(conn, id, req))
+            .compose(r -> AuditLog.append(conn, actor, "tenant.create", id, new JsonObject().put("slug", slug)
+                .put("name", display).put("ca_request_spki_sha256", req.spki())))
+            .map(x -> new PendingCa(new Tenant(id, slug, display, TenantStatus.ACTIVE), req.spki(), req.csr()))))
+        .recover(err -> translate(err, "tenant '" + slug + "' already exists"));
+  }
+
+  /** A CA request for an existing tenant (rotation with an offline root). Audited as ca.request. */
+  public Future<PendingCa> requestCa(String slug, String actor) {
+    return vertx.executeBlocking(() -> sealRequest(slug), false)
+        .compose(req -> pool.withTransaction(conn -> conn.preparedQuery(LOCK_TENANT).execute(Tuple.of(slug))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return notFound("no tenant '" + slug + "'");
+              }
+              Row r = rows.iterator().next();
+              UUID id = r.getUUID("id");
+              return insertRequest(conn, id, req)
+                  .compose(x -> AuditLog.append(conn, actor, "ca.request", id, new JsonObject().put("slug", slug)
+                      .put("ca_request_spki_sha256", req.spki())))
+                  .map(x -> new PendingCa(new Tenant(id, slug, slug, TenantStatus.parse(r.getString("status"))),
+                      req.spki(), req.csr()));
+            })));
+  }
+
+  /**
+   * Completes a CA request with the certificate the offline root signed: it must be that request's key,
+   * signed by the platform root, a pathlen-0 CA constrained to the tenant's names. The CA becomes active
+   * with its key sealed; the request is removed. Audited as ca.import.
+   */
+  public Future<TenantCa> importCa(String slug, X509Certificate certificate, String actor) {
+    String spki = Fingerprints.spkiSha256Hex(certificate);
+    return pool.withTransaction(conn -> conn.preparedQuery(PENDING_CA).execute(Tuple.of(slug, spki)).compose(rows -> {
+      if (rows.size() == 0) {
+        return notFound("tenant '" + slug + "' has no pending CA request for this certificate's key (spki " + spki + ")");
+      }
+      Row r = rows.iterator().next();
+      UUID tenant = r.getUUID("id");
+      byte[] sealedRequestKey = r.getBuffer("private_key_enc").getBytes();
+      return vertx.executeBlocking(() -> {
+        PrivateKey key = masterKey.openPrivateKey(sealedRequestKey, spki);
+        try {
+          io.tenantgate.pki.TenantCaRequest.checkSigned(certificate, certificate.getPublicKey(), root.certificate(), slug,
+              trustDomain);
+        } catch (IllegalArgumentException e) {
+          throw new StoreException(StoreException.Kind.INVALID, e.getMessage());
+        }
+        return seal(new CertAndKey(certificate, key));
+      }, false).compose(ca -> insertCa(conn, tenant, ca)
+          .compose(x -> conn.preparedQuery(DELETE_CA_REQUEST).execute(Tuple.of(spki)))
+          .compose(x -> AuditLog.append(conn, actor, "ca.import", tenant, new JsonObject().put("slug", slug)
+              .put("ca_spki_sha256", spki)))
+          .map(x -> new TenantCa(spki, tenant, TenantStatus.ACTIVE, certificate, ca.subjectKeyId())));
+    })).recover(err -> translate(err, "tenant '" + slug + "' already has two active CAs, or this CA exists"));
+  }
+
+  /**
+   * Starts a CA rotation: a new CA signed by the root joins the tenant's active one, so certificates of
+   * both work during the overlap and new certificates come from the new CA. {@link #setCaStatus}
+   * disabling the old CA ends it (its certificates are refused from then on).
+   */
+  public Future<TenantCa> rotateCa(String slug, String actor) {
+    if (!canSignCas()) {
+      return Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT,
+          "the platform root key is not configured here: request a CA (ca rotate --csr-out) and import the signed certificate"));
+    }
+    if (!Names.isSlug(slug)) {
+      return invalid("not a tenant slug: '" + slug + "'");
+    }
+    return vertx.executeBlocking(() -> Pki.createTenantCa(root, slug, trustDomain, CA_VALIDITY, KeyAlgorithm.EC_P256),
+        false).compose(ca -> addCa(slug, ca.certificate(), ca.privateKey(), actor));
+  }
+
+  /** The tenant's CAs, oldest first; NOT_FOUND for an unknown tenant. */
+  public Future<List<CaView>> listCas(String slug) {
+    return pool.preparedQuery(SELECT_CAS).execute(Tuple.of(slug)).compose(rows -> {
+      List<CaView> out = new ArrayList<>(rows.size());
+      rows.forEach(r -> out.add(new CaView(r.getString("spki_sha256"), TenantStatus.parse(r.getString("status")),
+          Pem.readCertificates(r.getString("certificate_pem")).get(0).getSubjectX500Principal().getName(),
+          r.getOffsetDateTime("not_after"), r.getBoolean("key_stored"))));
+      return out.isEmpty() ? tenant(slug).map(t -> out) : Future.succeededFuture(out);
+    });
+  }
+
+  /** The tenant's CA requests still waiting for a signed certificate. */
+  public Future<List<PendingCa>> pendingCas(String slug) {
+    return tenant(slug).compose(t -> pool.preparedQuery(SELECT_REQUESTS).execute(Tuple.of(slug)).map(rows -> {
+      List<PendingCa> out = new ArrayList<>(rows.size());
+      rows.forEach(r -> out.add(new PendingCa(t, r.getString("spki_sha256"), r.getString("csr_pem"))));
+      return out;
+    }));
+  }
+
+  /** One tenant by slug; NOT_FOUND when there is none. */
+  public Future<Tenant> tenant(String slug) {
+    if (!Names.isSlug(slug)) {
+      return invalid("not a tenant slug: '" + slug + "'");
+    }
+    return pool.preparedQuery(TenantRows.SELECT_TENANTS + " WHERE slug = $1").execute(Tuple.of(slug))
+        .compose(rows -> rows.size() == 0 ? notFound("no tenant '" + slug + "'")
+            : Future.succeededFuture(TenantRows.tenant(rows.iterator().next())));
+  }
+
+  /** A request and its columns, computed off the event loop. */
+  private record NewRequest(String spki, String csr, byte[] sealedKey) {
+  }
+
+  private NewRequest sealRequest(String slug) {
+    io.tenantgate.pki.TenantCaRequest req = io.tenantgate.pki.TenantCaRequest.create(slug, trustDomain);
+    String spki = Fingerprints.spkiSha256Hex(req.publicKey());
+    return new NewRequest(spki, req.csrPem(), masterKey.sealPrivateKey(req.privateKey(), spki));
+  }
+
+  private static Future<Void> insertRequest(SqlConnection conn, UUID tenant, NewRequest req) {
+    return conn.preparedQuery(INSERT_CA_REQUEST).execute(Tuple.of(req.spki(), tenant, req.csr(),
+        Buffer.buffer(req.sealedKey()))).mapEmpty();
   }
 
   private NewCa seal(CertAndKey ca) {

@@ -40,11 +40,11 @@ class MigrationsIT {
     Await.result(pg.db.pool().preparedQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = $1")
         .execute(io.vertx.sqlclient.Tuple.of(pg.schema))).forEach(r -> tables.add(r.getString(0)));
     assertTrue(tables.containsAll(Set.of("tenants", "tenant_cas", "issued_certificates", "revocations",
-        "onboarding_packages", "audit_log", "master_key_check", "flyway_schema_history")), tables.toString());
+        "onboarding_packages", "audit_log", "master_key_check", "tenant_ca_requests", "flyway_schema_history")), tables.toString());
 
     Migrations.Result again = Await.result(pg.db.migrate());
     assertEquals(0, again.applied());
-    assertEquals("1", again.version());
+    assertEquals("2", again.version());
     // a second database object on the same schema (another gateway) migrates as a no-op as well
     Database other = Database.create(vertx, PostgresFixture.config(PostgresFixture.URL, pg.schema), Map.of());
     try {

@@ -94,7 +94,7 @@ class ForwardingIT {
             req.write(Buffer.buffer(new byte[1000]));
           }
           return req.send(Buffer.buffer(new byte[1000]))
-            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b)));
+            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b, resp.headers())));
         }));
     assertEquals(200, r.status());
     assertEquals(11_000, r.json().getInteger("body_bytes"));
@@ -118,7 +118,7 @@ class ForwardingIT {
             req.write(Buffer.buffer(new byte[10_000]));
           }
           return req.send(Buffer.buffer(new byte[10_000]))
-            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b)));
+            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b, resp.headers())));
         }));
     assertEquals(413, r.status(), r.body().toString());
     assertEquals("body_too_large", r.json().getString("reason"));
@@ -162,7 +162,7 @@ class ForwardingIT {
           req.continueHandler(v -> go.tryComplete());
           req.sendHead();
           return go.future().compose(v -> req.end(Buffer.buffer("hello"))).compose(v -> req.response())
-            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b)));
+            .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), null, null, b, resp.headers())));
         }));
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertEquals(200, r.status());

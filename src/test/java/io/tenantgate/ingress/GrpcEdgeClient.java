@@ -30,7 +30,7 @@ import java.util.function.IntFunction;
  * component certificate (leaf + tenant CA) and verifying the gateway against the platform root.
  * Messages are raw {@link Buffer}s; every call ends in an {@link Outcome}, whichever way it ended.
  */
-final class GrpcEdgeClient implements AutoCloseable {
+public final class GrpcEdgeClient implements AutoCloseable {
   private final GrpcClient grpc;
   private final SocketAddress edge;
 
@@ -39,7 +39,7 @@ final class GrpcEdgeClient implements AutoCloseable {
     this.edge = edge;
   }
 
-  static GrpcEdgeClient connect(Vertx vertx, GatewayFixture fx, ClientCert cert) {
+  public static GrpcEdgeClient connect(Vertx vertx, GatewayFixture fx, ClientCert cert) {
     HttpClientOptions options = fx.baseOptions(HttpVersion.HTTP_2).setKeyCertOptions(new PemKeyCertOptions()
         .setCertPath(cert.chainPem().toString()).setKeyPath(cert.keyPem().toString()));
     return new GrpcEdgeClient(GrpcClient.client(vertx, options),
@@ -81,7 +81,7 @@ final class GrpcEdgeClient implements AutoCloseable {
   }
 
   /** Opens an echoing bidi call driven step by step. */
-  Bidi bidi(String method) {
+  public Bidi bidi(String method) {
     return Await.result(request(method).map(Bidi::new));
   }
 
@@ -116,7 +116,7 @@ final class GrpcEdgeClient implements AutoCloseable {
    * why). {@link #statusMessage()} is decoded here from the trailers or, for a trailers-only reply, the
    * headers: vertx-grpc-client 5.0.7's {@code GrpcClientResponse.statusMessage()} reads only the headers.
    */
-  record Outcome(GrpcStatus status, MultiMap headers, MultiMap trailers, List<Buffer> messages, Throwable failure) {
+  public record Outcome(GrpcStatus status, MultiMap headers, MultiMap trailers, List<Buffer> messages, Throwable failure) {
     List<String> texts() {
       return messages.stream().map(Buffer::toString).toList();
     }
@@ -165,7 +165,7 @@ final class GrpcEdgeClient implements AutoCloseable {
   }
 
   /** A bidi call against an echoing method: one message out, wait for its echo. */
-  static final class Bidi {
+  public static final class Bidi {
     private final GrpcClientRequest<Buffer, Buffer> req;
     private final Future<Outcome> outcome;
     private volatile Promise<Buffer> next;
@@ -180,7 +180,7 @@ final class GrpcEdgeClient implements AutoCloseable {
       });
     }
 
-    Future<Buffer> exchange(Buffer msg) {
+    public Future<Buffer> exchange(Buffer msg) {
       Promise<Buffer> p = Promise.promise();
       next = p;
       req.write(msg).onFailure(p::tryFail);
@@ -188,11 +188,11 @@ final class GrpcEdgeClient implements AutoCloseable {
       return p.future();
     }
 
-    void end() {
+    public void end() {
       req.end();
     }
 
-    Future<Outcome> outcome() {
+    public Future<Outcome> outcome() {
       return outcome;
     }
   }

@@ -37,10 +37,10 @@ import java.util.function.Function;
  * Unary-request methods answer INVALID_ARGUMENT at once when the call ends without a message; any
  * other method is answered UNIMPLEMENTED.
  */
-final class GrpcStubCore {
+public final class GrpcStubCore {
   static final String SERVICE = "test.Echo";
   static final String UNARY = SERVICE + "/Unary";
-  static final String BIDI = SERVICE + "/Bidi";
+  public static final String BIDI = SERVICE + "/Bidi";
   static final String SERVER_STREAM = SERVICE + "/ServerStream";
   static final String CLIENT_STREAM = SERVICE + "/ClientStream";
   static final String FAIL = SERVICE + "/Fail";
@@ -63,7 +63,7 @@ final class GrpcStubCore {
   private GrpcStubCore() {
   }
 
-  static GrpcStubCore start(Vertx vertx) {
+  public static GrpcStubCore start(Vertx vertx) {
     GrpcStubCore core = new GrpcStubCore();
     GrpcServer grpc = GrpcServer.server(vertx).callHandler(core::handle);
     core.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
@@ -83,7 +83,7 @@ final class GrpcStubCore {
     return core;
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.actualPort();
   }
 
@@ -100,7 +100,7 @@ final class GrpcStubCore {
   }
 
   /** Core dies: the listener and every open connection close at once, mid-stream or not. */
-  void stop() {
+  public void stop() {
     List<HttpConnection> open;
     synchronized (connections) {
       open = List.copyOf(connections);

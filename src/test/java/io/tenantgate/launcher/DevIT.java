@@ -104,6 +104,56 @@ class DevIT {
   }
 
   @Test
+  void devOnPostgresSeedsTheTenantsInTheDatabaseAndServesTheAdminApi(@TempDir Path dir) throws Exception {
+    String schema = "tg_dev_" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    DevEnvironment env = new DevEnvironment(dir, "serviceradar");
+    DevCommand cmd = new DevCommand();
+    cmd.host = "127.0.0.1";
+    cmd.edgePort = 0;
+    cmd.opsPort = 0;
+    cmd.adminPort = 0;
+    cmd.enrollPort = 0;
+    cmd.store = "postgres";
+    cmd.dbUrl = io.tenantgate.testing.PostgresFixture.URL;
+    cmd.dbSchema = schema;
+    Vertx vertx = GatewayFixture.testVertx();
+    try {
+      assertTrue(DevPostgres.ensure(env, cmd));
+      assertTrue(Files.exists(dir.resolve("store.json")) && Files.exists(dir.resolve("pki/master.key"))
+          && Files.exists(dir.resolve("pki/admin.pem")));
+      assertFalse(Files.exists(env.registryFile()), "no file registry on postgres");
+      assertFalse(DevPostgres.ensure(env, cmd), "a second run creates nothing");
+      io.vertx.core.Promise<Integer> echo = io.vertx.core.Promise.promise();
+      Await.result(vertx.deployVerticle(new io.tenantgate.dev.EchoCoreVerticle("127.0.0.1", 0, echo)));
+      GatewayConfig config = GatewayConfig.fromMap(cmd.configMap(env, "http://127.0.0.1:" + Await.result(echo.future())),
+          env.dir());
+      Gateway gw = Await.result(Gateway.start(vertx, config));
+      Path acme = env.tenantDir("acme");
+      var client = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+          .setTrustOptions(new PemTrustOptions().addCertPath(env.pki().resolve("root.pem").toString()))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(acme.resolve("agent-001-chain.pem").toString())
+              .setKeyPath(acme.resolve("agent-001-key.pem").toString())));
+      JsonObject echoed = Await.result(client.request(HttpMethod.GET, gw.edgePort(), "localhost", "/api/hello")
+          .compose(req -> req.send().compose(resp -> resp.body())).map(b -> b.toJsonObject()));
+      assertEquals("acme", echoed.getJsonObject("headers").getString("x-tenant-slug"));
+      var admin = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+          .setTrustOptions(new PemTrustOptions().addCertPath(env.pki().resolve("root.pem").toString()))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(env.pki().resolve("admin.pem").toString())
+              .setKeyPath(env.pki().resolve("admin-key.pem").toString())));
+      JsonObject tenants = Await.result(admin.request(HttpMethod.GET, gw.adminPort(), "localhost", "/api/v1/tenants")
+          .compose(req -> req.send().compose(resp -> resp.body())).map(b -> b.toJsonObject()));
+      assertEquals(2, tenants.getJsonArray("tenants").size(), tenants.encode());
+      Await.result(gw.close());
+    } finally {
+      var db = io.tenantgate.db.Database.create(vertx, io.tenantgate.testing.PostgresFixture.config(
+          io.tenantgate.testing.PostgresFixture.URL, schema), java.util.Map.of());
+      Await.result(db.pool().query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE").execute());
+      Await.result(db.close());
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
   void exampleConfigurationParses() {
     GatewayConfig cfg = GatewayConfig.load(Path.of("conf/tenantgate.yaml"));
     assertEquals(50052, cfg.edge().port());
@@ -113,7 +163,9 @@ class DevIT {
 
   @Test
   void everyCommandHasHelp() {
-    for (String[] args : new String[][] {{"--help"}, {"dev", "--help"}, {"serve", "--help"}}) {
+    for (String[] args : new String[][] {{"--help"}, {"dev", "--help"}, {"serve", "--help"}, {"tenant", "--help"},
+        {"tenant", "create", "--help"}, {"package", "create", "--help"}, {"cert", "issue", "--help"},
+        {"cert", "revoke", "--help"}, {"ca", "rotate", "--help"}}) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       CommandLine cli = new CommandLine(new Main());
       cli.setOut(new java.io.PrintWriter(new PrintStream(out), true));

@@ -179,7 +179,7 @@ class TenantStoreIT {
   @Test
   void aMissingMasterKeyIsAClearStartUpError() {
     RegistryConfig config = new RegistryConfig(RegistryConfig.StoreType.POSTGRES, null, Duration.ofSeconds(1),
-        PostgresFixture.config(PostgresFixture.URL, pg.schema), null);
+        PostgresFixture.config(PostgresFixture.URL, pg.schema), null, null, null);
     var err = assertThrows(IllegalArgumentException.class, () -> PostgresTenantRegistry.create(vertx, config, Map.of()));
     assertTrue(err.getMessage().contains("no master key"), err.getMessage());
   }

@@ -13,7 +13,11 @@ public final class Http {
   }
 
   /** A finished response. */
-  public record Response(int status, String contentType, String version, Buffer body) {
+  public record Response(int status, String contentType, String version, Buffer body, io.vertx.core.MultiMap headers) {
+    public String header(String name) {
+      return headers.get(name);
+    }
+
     public JsonObject json() {
       return body.toJsonObject();
     }
@@ -37,6 +41,6 @@ public final class Http {
     // lost for good (the request never completes)
     return client.request(ro).compose(req -> (body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.getHeader("content-type"),
-            resp.version().alpnName(), b))));
+            resp.version().alpnName(), b, resp.headers()))));
   }
 }

@@ -1,0 +1,64 @@
+package io.tenantgate.launcher;
+
+import io.tenantgate.admin.AdminServices;
+import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.config.RegistryConfig;
+import io.tenantgate.identity.TlsMaterial;
+import io.tenantgate.pki.CertAndKey;
+import io.tenantgate.pki.DownloadTokens;
+import io.tenantgate.pki.MasterKey;
+import io.tenantgate.pki.Pem;
+import io.tenantgate.tenant.CertStore;
+import io.tenantgate.tenant.PackageStore;
+import io.tenantgate.tenant.TenantStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Builds the stores behind the admin API, the enrollment listener and the CLI from configuration: the
+ * platform root that signs tenant CAs (its key optional: without it tenant CAs are requested by CSR),
+ * the master key, the token signer and what packages tell edges about the gateway. Reads files:
+ * call at start-up, not on an event loop.
+ */
+final class AdminWiring {
+  private AdminWiring() {
+  }
+
+  /** The platform root: {@code registry.rootCaCertFile} or the first certificate of the edge's client CA file. */
+  static CertAndKey root(GatewayConfig config) throws IOException {
+    RegistryConfig r = config.registry();
+    Path certFile = r.rootCaCertFile() != null ? r.rootCaCertFile() : config.edge().tls().clientCaFile();
+    X509Certificate cert = Pem.readCertificates(certFile).get(0);
+    return new CertAndKey(cert, r.rootCaKeyFile() == null ? null : Pem.readPrivateKey(r.rootCaKeyFile()));
+  }
+
+  static AdminServices services(Vertx vertx, GatewayConfig config, Pool pool, MasterKey masterKey, CertAndKey root,
+      Supplier<Future<List<JsonObject>>> connections) {
+    String td = config.identity().trustDomain();
+    TenantStore tenants = new TenantStore(vertx, pool, masterKey, root, td);
+    var o = config.onboarding();
+    PackageStore packages = new PackageStore(vertx, pool, masterKey, root.certificate(),
+        DownloadTokens.fromMasterKey(masterKey), new PackageStore.Settings(o.publicUrl(), o.gatewayAddr(),
+        o.serverName(), td, config.identity().spiffeTrustDomain(), o.certValidity(), o.packageTtl(), o.maxPackageTtl()));
+    return new AdminServices(tenants, new CertStore(pool, tenants), packages, connections, td,
+        config.identity().spiffeTrustDomain());
+  }
+
+  /** The PEM pair a side listener serves: its own when configured, else the edge's. */
+  static String[] serverPems(Path certFile, Path keyFile, TlsMaterial edge) throws IOException {
+    if (certFile == null) {
+      return new String[] {edge.certPem(), edge.keyPem()};
+    }
+    return new String[] {Files.readString(certFile, StandardCharsets.US_ASCII),
+        Files.readString(keyFile, StandardCharsets.US_ASCII)};
+  }
+}
