@@ -4,7 +4,6 @@ import io.tenantgate.config.NatsPublishConfig.AckMode;
 import io.tenantgate.error.ErrorReplies;
 import io.tenantgate.error.Failure;
 import io.tenantgate.identity.ClientIdentity;
-import io.tenantgate.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,19 +21,19 @@ import java.time.Duration;
  * {@code ?ack=jetstream} 200 with stream and sequence once the stream stored it) and
  * {@code POST <mount>request/<subject>} (200 with the reply). Bodies are read up to the payload
  * limit and no further. One flat chain per request; {@link #reply} and {@link #fail} are the only
- * writers.
+ * writers, and every call is recorded (metrics and access log) when its answer is written.
  */
 final class HttpBridge {
   private final Publisher publisher;
-  private final GatewayMetrics metrics;
+  private final BridgeCalls calls;
 
-  HttpBridge(Publisher publisher, GatewayMetrics metrics) {
+  HttpBridge(Publisher publisher, BridgeCalls calls) {
     this.publisher = publisher;
-    this.metrics = metrics;
+    this.calls = calls;
   }
 
   void publish(HttpServerRequest req, ClientIdentity id, String requestId, String subject) {
-    long start = System.nanoTime();
+    BridgeCalls.Call call = calls.start(req, id, requestId, BridgeCalls.PUBLISH);
     Context ctx = Vertx.currentContext();
     Future.succeededFuture(req)
         .compose(r -> r.method() == HttpMethod.POST ? ackMode(r) : Future.failedFuture(notPost()))
@@ -44,35 +43,39 @@ final class HttpBridge {
             ? new Reply(202, new JsonObject().put("subject", p.subject()).put("ack", "core"))
             : new Reply(200, new JsonObject().put("subject", p.subject()).put("ack", "jetstream")
                 .put("stream", p.stream()).put("seq", p.seq()).put("duplicate", p.duplicate())))
-        .onComplete(ar -> finish(req, id, requestId, "nats-publish", start, ar));
+        .onComplete(ar -> finish(req, requestId, call, ar));
   }
 
   void request(HttpServerRequest req, ClientIdentity id, String requestId, String subject) {
-    long start = System.nanoTime();
+    BridgeCalls.Call call = calls.start(req, id, requestId, BridgeCalls.REQUEST);
     Context ctx = Vertx.currentContext();
     Future.succeededFuture(req)
         .compose(r -> r.method() == HttpMethod.POST ? timeout(r) : Future.failedFuture(notPost()))
         .compose(t -> body(req).compose(body -> publisher.request(ctx, id, subject, body.getBytes(), t)))
         .map(m -> new Reply(200, Payloads.describe(m.getData(), m.getHeaders()).put("subject", subject)))
-        .onComplete(ar -> finish(req, id, requestId, "nats-request", start, ar));
+        .onComplete(ar -> finish(req, requestId, call, ar));
   }
 
   private record Reply(int status, JsonObject body) {
   }
 
-  private void finish(HttpServerRequest req, ClientIdentity id, String requestId, String route, long start,
+  private static void finish(HttpServerRequest req, String requestId, BridgeCalls.Call call,
       io.vertx.core.AsyncResult<Reply> ar) {
-    int status;
     if (ar.succeeded()) {
-      status = ar.result().status();
       reply(req, requestId, ar.result());
+      finished(req, call, ar.result().status(), null);
     } else {
       BridgeException e = BridgeException.of(ar.cause());
-      status = e.failure().httpStatus();
       fail(req, requestId, e);
+      finished(req, call, e.failure().httpStatus(), e.failure().code());
     }
-    metrics.request(route, req.version() == HttpVersion.HTTP_2 ? "h2" : "h1", status, id.tenantSlug(),
-        System.nanoTime() - start, -1, 0, 0, 0);
+  }
+
+  /** Records a call whose answer was just written. */
+  static void finished(HttpServerRequest req, BridgeCalls.Call call, int status, String reason) {
+    call.received(req.bytesRead());
+    call.sent(req.response().bytesWritten());
+    call.finish(status, reason);
   }
 
   private static void reply(HttpServerRequest req, String requestId, Reply r) {

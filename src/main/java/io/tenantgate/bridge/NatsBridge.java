@@ -5,6 +5,7 @@ import io.tenantgate.config.NatsConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.EdgeHandler;
+import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
@@ -14,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * listener. Starting never waits for NATS: the connection comes up in the background, and until it
  * does publishes get 503 {@code nats_unavailable} while the rest of the gateway serves as usual.
  * Each active tenant's stream is provisioned when the connection comes (back) up and when a
- * tenant becomes active.
+ * tenant becomes active. Every call is recorded like the edge's own requests ({@link BridgeCalls}), and
+ * the WebSockets open at once are capped over the whole gateway (each holds a jnats dispatcher thread).
  */
 public final class NatsBridge {
   private static final Logger LOG = LoggerFactory.getLogger(NatsBridge.class);
@@ -44,6 +47,9 @@ public final class NatsBridge {
   private final StreamProvisioner provisioner;
   private final Publisher publisher;
   private final HttpBridge http;
+  private final BridgeCalls calls;
+  private final WebSocketSession.Shared sessions;
+  private final AtomicInteger sockets = new AtomicInteger();
   private final AtomicLong bufferedHighWater = new AtomicLong();
   private Context context;
   private Runnable unsubscribe = () -> { };
@@ -52,19 +58,38 @@ public final class NatsBridge {
   public record Health(boolean up, String state, String detail) {
   }
 
-  /** @throws io.tenantgate.config.ConfigException when an allow-list pattern is malformed */
-  public NatsBridge(Vertx vertx, NatsConfig config, TenantRegistry registry, GatewayMetrics metrics) {
+  /**
+   * @throws io.tenantgate.config.ConfigException when an allow-list or stream pattern is malformed, reaches
+   *     the gateway's {@code edge.…} namespace, or a stream subject overlaps a request pattern
+   */
+  /**
+   * Slugs no tenant may take under this configuration: the first tokens of the subjects tenants speak
+   * ({@code logs}, {@code edge}, ...), which the bridge can never read as a tenant prefix. Tenant
+   * creation refuses them ({@code slug_reserved}).
+   */
+  public static java.util.Set<String> reservedSlugs(NatsConfig config) {
+    java.util.Set<String> out = new java.util.TreeSet<>(
+        new SubjectPolicy(config.allow(), config.jetstream().subjects()).roots());
+    out.add(SubjectMapper.EDGE);
+    return java.util.Collections.unmodifiableSet(out);
+  }
+
+  public NatsBridge(Vertx vertx, NatsConfig config, TenantRegistry registry, GatewayMetrics metrics,
+      AccessLog accessLog) {
     this.vertx = vertx;
     this.config = config;
     this.registry = registry;
     this.metrics = metrics;
     this.link = new NatsLink(config, metrics);
-    this.mapper = new SubjectMapper(config.jetstream().namePrefix(), config.jetstream().subjects(),
+    this.policy = new SubjectPolicy(config.allow(), config.jetstream().subjects());
+    this.mapper = new SubjectMapper(config.jetstream().namePrefix(), config.jetstream().subjects(), policy.roots(),
         slug -> registry.snapshot().tenantBySlug(slug) != null);
-    this.policy = new SubjectPolicy(config.allow());
     this.provisioner = new StreamProvisioner(mapper, config.jetstream());
     this.publisher = new Publisher(link, mapper, policy, config.publish(), metrics, this::provisionLater);
-    this.http = new HttpBridge(publisher, metrics);
+    this.calls = new BridgeCalls(metrics, accessLog);
+    this.http = new HttpBridge(publisher, calls);
+    this.sessions = new WebSocketSession.Shared(publisher, mapper, policy, config.websocket(), metrics,
+        this::observeBuffered, link);
   }
 
   /** What the launcher hands to the edge listener. */
@@ -102,6 +127,16 @@ public final class NatsBridge {
     return bufferedHighWater.get();
   }
 
+  /** Bridge WebSockets open (or being upgraded) right now. */
+  int openSockets() {
+    return sockets.get();
+  }
+
+  /** JetStream publishes waiting for their acknowledgement. */
+  int inFlightPublishes() {
+    return publisher.inFlight();
+  }
+
   private void handle(HttpServerRequest req, ClientIdentity id, String requestId) {
     String path = req.path();
     if (path.startsWith(PUBLISH)) {
@@ -116,18 +151,46 @@ public final class NatsBridge {
   }
 
   private void webSocket(HttpServerRequest req, ClientIdentity id, String requestId) {
-    Connection conn = link.connected();
-    if (conn == null) {
-      metrics.natsError(id.tenantSlug(), "nats_unavailable");
-      HttpBridge.fail(req, requestId, new BridgeException(Failure.NATS_UNAVAILABLE));
+    BridgeCalls.Call call = calls.start(req, id, requestId, BridgeCalls.WEBSOCKET);
+    Connection conn;
+    try {
+      publisher.requireUsableSlug(id);
+      conn = admitSocket(id);
+    } catch (BridgeException e) {
+      refuse(req, requestId, call, e);
       return;
     }
     Context ctx = Vertx.currentContext();
     req.toWebSocket()
-        .onSuccess(ws -> new WebSocketSession(ctx, ws, id, conn, publisher, mapper, policy, config.websocket(),
-            metrics, this::observeBuffered, link).start())
-        .onFailure(err -> HttpBridge.fail(req, requestId,
-            new BridgeException(Failure.BAD_REQUEST, "not_websocket", "expected a WebSocket upgrade")));
+        .onSuccess(ws -> {
+          call.upgraded();
+          new WebSocketSession(sessions, ctx, ws, id, conn, call, sockets::decrementAndGet).start();
+        })
+        .onFailure(err -> {
+          sockets.decrementAndGet();
+          refuse(req, requestId, call, new BridgeException(Failure.BAD_REQUEST, "not_websocket",
+              "expected a WebSocket upgrade"));
+        });
+  }
+
+  /** The live connection and a socket slot, or a counted refusal (503). */
+  private Connection admitSocket(ClientIdentity id) {
+    Connection conn = link.connected();
+    if (conn == null) {
+      metrics.natsError(id.tenantSlug(), "nats_unavailable");
+      throw new BridgeException(Failure.NATS_UNAVAILABLE);
+    }
+    if (sockets.incrementAndGet() > config.websocket().maxSockets()) {
+      sockets.decrementAndGet();
+      metrics.natsError(id.tenantSlug(), Failure.TOO_MANY_WEBSOCKETS.code());
+      throw new BridgeException(Failure.TOO_MANY_WEBSOCKETS);
+    }
+    return conn;
+  }
+
+  private static void refuse(HttpServerRequest req, String requestId, BridgeCalls.Call call, BridgeException e) {
+    HttpBridge.fail(req, requestId, e);
+    HttpBridge.finished(req, call, e.failure().httpStatus(), e.failure().code());
   }
 
   private void observeBuffered(long bytes) {
@@ -153,12 +216,23 @@ public final class NatsBridge {
     if (!config.jetstream().provision()) {
       return;
     }
-    List<String> slugs = snapshot.tenants().stream().filter(Tenant::active).map(Tenant::slug).sorted().toList();
+    List<String> slugs = snapshot.tenants().stream().filter(Tenant::active).map(Tenant::slug).filter(this::usable)
+        .sorted().toList();
     try {
       provisioner.ensureAll(link.management(), slugs);
     } catch (java.io.IOException e) {
       LOG.warn("op=nats.stream.provision outcome=skipped cause=\"{}\"", e.getMessage());
     }
+  }
+
+  /** A tenant whose slug is a subject root gets no stream (and no bridge): said once per provisioning pass. */
+  private boolean usable(String slug) {
+    if (mapper.slugReserved(slug)) {
+      LOG.error("op=nats.stream.provision outcome=refused tenant={} reason=slug_reserved detail=\"the slug is a"
+          + " subject root of the NATS allow-lists or streams; give the tenant another slug\"", slug);
+      return false;
+    }
+    return true;
   }
 
   /** A JetStream publish found no stream: provision that tenant again (the client retries). */
@@ -168,7 +242,7 @@ public final class NatsBridge {
     }
     link.blocking(context, () -> {
       Tenant t = registry.snapshot().tenantBySlug(slug);
-      if (t != null && t.active()) {
+      if (t != null && t.active() && usable(slug)) {
         provisioner.forget(slug);
         provisioner.ensureAll(link.management(), List.of(slug));
       }

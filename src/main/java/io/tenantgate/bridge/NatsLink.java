@@ -92,6 +92,8 @@ final class NatsLink {
     return new Options.Builder()
         .server(config.url().toString())
         .connectionName(config.connectionName())
+        // replies the bridge hands to clients are recognised by this root (SubjectMapper.replyFor)
+        .inboxPrefix(SubjectMapper.INBOX_ROOT)
         .connectionTimeout(config.connectTimeout())
         .pingInterval(config.pingInterval())
         .maxReconnects(-1)

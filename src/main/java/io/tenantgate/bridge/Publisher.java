@@ -63,6 +63,7 @@ final class Publisher {
 
   /** The NATS subject for a publish (or, {@code request}, a request) by {@code id}, or a counted refusal. */
   String authorize(ClientIdentity id, String clientSubject, boolean request) {
+    requireUsableSlug(id);
     SubjectRefusal r = mapper.refusal(id.tenantSlug(), clientSubject, false);
     if (r == null && !(request ? policy.mayRequest(id, clientSubject) : policy.mayPublish(id, clientSubject))) {
       r = SubjectRefusal.NOT_ALLOWED;
@@ -72,6 +73,19 @@ final class Publisher {
       throw SubjectMapper.refused(r);
     }
     return mapper.publishSubject(id.tenantSlug(), clientSubject);
+  }
+
+  /** A tenant whose slug is a subject root cannot use the bridge at all (counted). */
+  void requireUsableSlug(ClientIdentity id) {
+    if (mapper.slugReserved(id.tenantSlug())) {
+      metrics.natsDenied(id.tenantSlug(), Failure.SLUG_RESERVED.code());
+      throw new BridgeException(Failure.SLUG_RESERVED);
+    }
+  }
+
+  /** JetStream publishes waiting for their acknowledgement. */
+  int inFlight() {
+    return inFlight.get();
   }
 
   Future<Published> publish(Context ctx, ClientIdentity id, String clientSubject, byte[] body, String msgId,

@@ -4,6 +4,7 @@ import io.tenantgate.error.Failure;
 import io.tenantgate.pki.Names;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -13,6 +14,14 @@ import java.util.function.Predicate;
  * publishes carry no wildcards, subscriptions may use {@code *} and a final {@code >} only below the
  * prefix, and a subject that already names a tenant prefix is refused rather than prefixed twice.
  * Stream names and the core-to-edge inbox are built here too.
+ *
+ * <p>Namespaces: a tenant prefix {@code <slug>.} never overlaps a NATS system namespace
+ * ({@link #SYSTEM_ROOTS}: request inboxes, JetStream API and acks, system events), because a slug is a
+ * lowercase DNS label and every system root starts with {@code $}, {@code _} or a capital. Inside the
+ * prefix, {@code edge.…} belongs to the gateway (core's channel to one component): clients never name it.
+ * A slug equal to a root the configuration uses ({@code logs}, {@code rpc}, {@code edge}, …) is
+ * reserved: such a tenant is refused by the bridge, and its slug is never mistaken for a prefix in
+ * another tenant's subject.
  */
 public final class SubjectMapper {
   /** Longest client subject, in characters. */
@@ -21,19 +30,36 @@ public final class SubjectMapper {
   static final int MAX_TOKENS = 16;
   /** First token of the subjects core uses to reach one component: {@code <slug>.edge.<component_id>.>}. */
   static final String EDGE = "edge";
+  /** First token of the request inboxes (the gateway's and core's): replies a client may be handed. */
+  static final String INBOX_ROOT = "_INBOX";
+  /** Roots of the NATS namespaces no tenant subject may overlap. */
+  static final List<String> SYSTEM_ROOTS = List.of(INBOX_ROOT, "$JS", "$JSC", "$SYS", "$KV", "$O", "$NRG", "$G",
+      "$MQTT");
+
+  static {
+    for (String root : SYSTEM_ROOTS) {
+      if (Names.isSlug(root)) {
+        throw new IllegalStateException("a tenant slug could be the NATS system root " + root);
+      }
+    }
+  }
 
   private final String streamNamePrefix;
   private final List<String> streamSubjects;
+  private final Set<String> reservedRoots;
   private final Predicate<String> isTenantSlug;
 
   /**
    * @param streamNamePrefix stream name = prefix + slug
    * @param streamSubjects client patterns (below the prefix) each tenant stream captures
+   * @param reservedRoots first tokens the configuration uses as subject roots ({@link SubjectPolicy#roots})
    * @param isTenantSlug whether a first token names a registered tenant (refused as a foreign prefix)
    */
-  SubjectMapper(String streamNamePrefix, List<String> streamSubjects, Predicate<String> isTenantSlug) {
+  SubjectMapper(String streamNamePrefix, List<String> streamSubjects, Set<String> reservedRoots,
+      Predicate<String> isTenantSlug) {
     this.streamNamePrefix = streamNamePrefix;
     this.streamSubjects = List.copyOf(streamSubjects);
+    this.reservedRoots = Set.copyOf(reservedRoots);
     this.isTenantSlug = isTenantSlug;
     for (String s : streamSubjects) {
       SubjectRefusal r = check(s, true);
@@ -115,10 +141,13 @@ public final class SubjectMapper {
     }
     int dot = clientSubject.indexOf('.');
     String first = dot < 0 ? clientSubject : clientSubject.substring(0, dot);
+    if (first.equals(EDGE)) {
+      return SubjectRefusal.RESERVED;
+    }
     if (first.equals(slug)) {
       return SubjectRefusal.PREFIXED;
     }
-    if (isTenantSlug.test(first)) {
+    if (!reservedRoots.contains(first) && isTenantSlug.test(first)) {
       return SubjectRefusal.FOREIGN_PREFIX;
     }
     return null;
@@ -131,6 +160,23 @@ public final class SubjectMapper {
       throw refused(r);
     }
     return slug + "." + clientSubject;
+  }
+
+  /** Whether {@code slug} equals a subject root: such a tenant cannot use the bridge. */
+  boolean slugReserved(String slug) {
+    return reservedRoots.contains(slug);
+  }
+
+  /**
+   * The reply subject a delivery to {@code slug}'s client may carry: a request inbox ({@code _INBOX.…})
+   * or a subject under the tenant's own prefix. Anything else is stripped (null): a JetStream ack
+   * subject ({@code $JS.ACK.…}) would let the client ack, nak or terminate someone else's consumer.
+   */
+  String replyFor(String slug, String replyTo) {
+    if (replyTo == null) {
+      return null;
+    }
+    return replyTo.startsWith(INBOX_ROOT + ".") || toClient(slug, replyTo) != null ? replyTo : null;
   }
 
   /** The client's view of a NATS subject under its prefix; null when it is not under the prefix. */
@@ -168,7 +214,7 @@ public final class SubjectMapper {
 
   static BridgeException refused(SubjectRefusal r) {
     Failure f = switch (r) {
-      case NOT_ALLOWED -> Failure.SUBJECT_NOT_ALLOWED;
+      case NOT_ALLOWED, RESERVED -> Failure.SUBJECT_NOT_ALLOWED;
       case PREFIXED, FOREIGN_PREFIX -> Failure.SUBJECT_PREFIXED;
       default -> Failure.SUBJECT_INVALID;
     };

@@ -14,6 +14,7 @@ enum SubjectRefusal {
   BAD_WILDCARD("bad_wildcard", "'*' must be a whole token and '>' only the last token"),
   PREFIXED("already_prefixed", "the subject already starts with the tenant prefix; send it unprefixed"),
   FOREIGN_PREFIX("foreign_prefix", "the subject starts with another tenant's prefix"),
+  RESERVED("reserved_namespace", "edge.> is the gateway's own namespace (core to one component); clients never name it"),
   NOT_ALLOWED("not_allowed", "this component type may not use this subject");
 
   private final String code;

@@ -11,31 +11,28 @@ import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One bridge WebSocket: JSON text messages, one object each. Client to gateway: {@code pub},
  * {@code sub}, {@code unsub}, {@code req}, {@code respond}, {@code ping}; gateway to client:
  * {@code ok}, {@code ack}, {@code reply}, {@code err}, {@code msg} (deliveries, with the unprefixed
  * subject). Each socket has its own jnats dispatcher; deliveries are encoded on the dispatcher's
- * thread, counted against {@code maxBufferedBytes} and handed to the socket's event loop. When more
+ * thread and go through the socket's {@link Outbox}, bounded by {@code maxBufferedBytes}. When more
  * than that waits to be written, the client is a slow consumer: its subscriptions stop and the
- * socket is closed with 1008. Everything else runs on the socket's event loop.
+ * socket is closed with 1008. A delivery's reply subject reaches the client (as a token) only when it
+ * is a request inbox or under the tenant's prefix ({@link SubjectMapper#replyFor}). Everything else
+ * runs on the socket's event loop, where the socket is also recorded as one call when it closes.
  */
 final class WebSocketSession {
   static final short SLOW_CONSUMER = 1008;
   static final String EDGE_SID = "edge";
   private static final int MAX_OPS_IN_FLIGHT = 256;
-  private static final int MAX_REPLY_TOKENS = 256;
 
   private final Context ctx;
   private final ServerWebSocket ws;
@@ -45,57 +42,59 @@ final class WebSocketSession {
   private final SubjectPolicy policy;
   private final NatsWebSocketConfig limits;
   private final GatewayMetrics metrics;
-  private final BufferWatermark watermark;
   private final Dispatcher dispatcher;
   private final Connection conn;
+  private final BridgeCalls.Call call;
+  private final Outbox outbox;
   private final Map<String, Subscription> subs = new HashMap<>();
-  private final AtomicLong buffered = new AtomicLong();
-  private final AtomicBoolean closing = new AtomicBoolean();
-  private final AtomicLong replyTokens = new AtomicLong();
-  private final Map<String, String> replySubjects = java.util.Collections.synchronizedMap(
-      new LinkedHashMap<>(16, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-          return size() > MAX_REPLY_TOKENS;
-        }
-      });
+  private final ReplyTokens replies = new ReplyTokens();
   private int opsInFlight;
 
-  /** Where the bridge keeps the highest per-socket backlog it has seen (bounded-memory evidence). */
-  interface BufferWatermark {
-    void observe(long bytes);
+  /** What every socket of one bridge shares. */
+  record Shared(Publisher publisher, SubjectMapper mapper, SubjectPolicy policy, NatsWebSocketConfig limits,
+      GatewayMetrics metrics, Outbox.Watermark watermark, NatsLink link) {
   }
 
-  WebSocketSession(Context ctx, ServerWebSocket ws, ClientIdentity id, Connection conn, Publisher publisher,
-      SubjectMapper mapper, SubjectPolicy policy, NatsWebSocketConfig limits, GatewayMetrics metrics,
-      BufferWatermark watermark, NatsLink link) {
+  /**
+   * @param call the upgrade request, recorded when the socket closes
+   * @param onClosed runs once when the socket is gone (the bridge's socket count)
+   */
+  WebSocketSession(Shared shared, Context ctx, ServerWebSocket ws, ClientIdentity id, Connection conn,
+      BridgeCalls.Call call, Runnable onClosed) {
     this.ctx = ctx;
     this.ws = ws;
     this.id = id;
     this.conn = conn;
-    this.publisher = publisher;
-    this.mapper = mapper;
-    this.policy = policy;
-    this.limits = limits;
-    this.metrics = metrics;
-    this.watermark = watermark;
+    this.call = call;
+    this.publisher = shared.publisher();
+    this.mapper = shared.mapper();
+    this.policy = shared.policy();
+    this.limits = shared.limits();
+    this.metrics = shared.metrics();
+    this.outbox = new Outbox(ctx, ws, limits.maxBufferedBytes(), shared.watermark(), call, this::slowConsumer);
     this.dispatcher = conn.createDispatcher();
     this.dispatcher.setPendingLimits(-1, limits.maxBufferedBytes());
+    NatsLink link = shared.link();
     link.onSlowConsumer(dispatcher, this::slowConsumer);
     ws.closeHandler(v -> {
       link.forget(dispatcher);
       stopDispatcher();
       metrics.natsWebSocketClosed(id.tenantSlug());
+      onClosed.run();
+      call.finish(101, outbox.isShut() ? "slow_consumer" : null);
     });
   }
 
   void start() {
     metrics.natsWebSocketOpened(id.tenantSlug());
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> sendError(null, new BridgeException(Failure.BAD_REQUEST, "binary_frame",
-        "send JSON text messages")));
+    ws.textMessageHandler(text -> {
+      call.received(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+      onText(text);
+    });
+    ws.binaryMessageHandler(b -> {
+      call.received(b.length());
+      sendError(null, new BridgeException(Failure.BAD_REQUEST, "binary_frame", "send JSON text messages"));
+    });
     ws.exceptionHandler(err -> ws.close());
     if (limits.edgeInbox()) {
       subs.put(EDGE_SID, dispatcher.subscribe(mapper.edgeInbox(id.tenantSlug(), id.componentId()),
@@ -224,7 +223,7 @@ final class WebSocketSession {
   /** Answers a request core sent to this component: the reply subject is the one NATS gave, by token. */
   private JsonObject respond(JsonObject msg) {
     String token = msg.getString("reply");
-    String replyTo = token == null ? null : replySubjects.remove(token);
+    String replyTo = replies.take(token);
     if (replyTo == null) {
       throw new BridgeException(Failure.BAD_REQUEST, "unknown_reply", "no pending request with that reply token");
     }
@@ -241,9 +240,9 @@ final class WebSocketSession {
     return new JsonObject().put("op", "ok");
   }
 
-  /** On the dispatcher's thread: encode, count against the bound, hop to the event loop. */
+  /** On the dispatcher's thread: encode and hand to the outbox. */
   private void deliver(String sid, Message m) {
-    if (closing.get()) {
+    if (outbox.isShut()) {
       return;
     }
     String clientSubject = mapper.toClient(id.tenantSlug(), m.getSubject());
@@ -252,40 +251,17 @@ final class WebSocketSession {
     }
     JsonObject out = Payloads.describe(m.getData(), m.getHeaders()).put("op", "msg").put("sid", sid)
         .put("subject", clientSubject);
-    if (m.getReplyTo() != null) {
-      String token = "r" + replyTokens.incrementAndGet();
-      replySubjects.put(token, m.getReplyTo());
-      out.put("reply", token);
+    String reply = mapper.replyFor(id.tenantSlug(), m.getReplyTo());
+    if (reply != null) {
+      out.put("reply", replies.issue(reply));
+    } else if (m.getReplyTo() != null) {
+      metrics.natsDenied(id.tenantSlug(), "reply_stripped");
     }
-    Buffer frame = out.toBuffer();
-    long now = buffered.addAndGet(frame.length());
-    watermark.observe(now);
-    if (now > limits.maxBufferedBytes()) {
-      buffered.addAndGet(-frame.length());
-      slowConsumer();
-      return;
-    }
-    ctx.runOnContext(v -> write(frame));
-  }
-
-  private void write(Buffer frame) {
-    if (closing.get()) {
-      buffered.addAndGet(-frame.length());
-      return;
-    }
-    ws.writeTextMessage(frame.toString()).onComplete(ar -> buffered.addAndGet(-frame.length()));
+    outbox.offer(out.toBuffer());
   }
 
   private void send(JsonObject o) {
-    Buffer frame = o.toBuffer();
-    long now = buffered.addAndGet(frame.length());
-    watermark.observe(now);
-    if (now > limits.maxBufferedBytes()) {
-      buffered.addAndGet(-frame.length());
-      slowConsumer();
-      return;
-    }
-    write(frame);
+    outbox.send(o.toBuffer());
   }
 
   private void sendError(Object reqId, BridgeException e) {
@@ -295,12 +271,12 @@ final class WebSocketSession {
 
   /** From any thread, once: stop deliveries now, then close the socket on its loop with 1008. */
   private void slowConsumer() {
-    if (!closing.compareAndSet(false, true)) {
+    if (!outbox.shut()) {
       return;
     }
     metrics.natsError(id.tenantSlug(), "slow_consumer");
     stopDispatcher();
-    ctx.runOnContext(v -> ws.close(SLOW_CONSUMER, "slow consumer: more than " + limits.maxBufferedBytes()
+    ctx.runOnContext(v -> ws.close(SLOW_CONSUMER, "slow consumer: more than " + outbox.maxBytes()
         + " bytes waiting"));
   }
 

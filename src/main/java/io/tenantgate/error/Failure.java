@@ -40,6 +40,9 @@ public enum Failure {
   // 400, not 403: 401/403 are reserved for identity refusals (FailureTest)
   SUBJECT_NOT_ALLOWED("subject_not_allowed", 400, GrpcStatus.INVALID_ARGUMENT, "This component may not use this subject"),
   TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The socket holds the most subscriptions allowed"),
+  TOO_MANY_WEBSOCKETS("too_many_websockets", 503, GrpcStatus.UNAVAILABLE, "The gateway holds the most NATS WebSockets it allows; retry later"),
+  // 409, not 403: the tenant's identity is fine, its slug collides with a NATS subject root
+  SLUG_RESERVED("slug_reserved", 409, GrpcStatus.PERMISSION_DENIED, "The tenant's slug is a reserved NATS subject root; it cannot use the NATS bridge"),
   OVER_RATE("over_rate", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant is over its publish rate"),
   NATS_UNAVAILABLE("nats_unavailable", 503, GrpcStatus.UNAVAILABLE, "NATS is unavailable"),
   NO_RESPONDERS("no_responders", 503, GrpcStatus.UNAVAILABLE, "Nothing is subscribed to the request subject"),

@@ -19,10 +19,11 @@ import java.util.List;
  * @param assertions signs X-Tenant-Assertion; null when assertions are disabled
  * @param mounts capabilities served on the edge listener itself, matched before the routes to core
  * @param boundPort completed with the port actually bound (useful with port 0)
+ * @param onAccepted told the serial of every accepted connection's certificate (package activation); may do nothing
  */
 public record EdgeSettings(GatewayConfig config, TlsMaterial tls, TenantRegistry registry, EdgeTrustManager trustManager,
     IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, AccessLog accessLog,
-    List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort) {
+    List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort, java.util.function.Consumer<String> onAccepted) {
 
   public EdgeSettings {
     mounts = List.copyOf(mounts);

@@ -154,6 +154,7 @@ public final class EdgeVerticle extends VerticleBase {
     connections.put(conn, ec);
     if (r.isAccepted()) {
       settings.metrics().handshake("ok", "none", r.tenantSlug());
+      settings.onAccepted().accept(r.identity().serialHex());
     } else {
       settings.metrics().refusal(r.failure().code(), r.tenantSlug(), "request");
       LOG.info("op=identity outcome=refused reason={} tenant={} peer={}", r.failure().code(), r.tenantSlug(),

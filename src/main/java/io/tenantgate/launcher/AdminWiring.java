@@ -44,7 +44,8 @@ final class AdminWiring {
   static AdminServices services(Vertx vertx, GatewayConfig config, Pool pool, MasterKey masterKey, CertAndKey root,
       Supplier<Future<List<JsonObject>>> connections) {
     String td = config.identity().trustDomain();
-    TenantStore tenants = new TenantStore(vertx, pool, masterKey, root, td);
+    TenantStore tenants = new TenantStore(vertx, pool, masterKey, root, td)
+        .reserveSlugs(io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()));
     var o = config.onboarding();
     PackageStore packages = new PackageStore(vertx, pool, masterKey, root.certificate(),
         DownloadTokens.fromMasterKey(masterKey), new PackageStore.Settings(o.publicUrl(), o.gatewayAddr(),

@@ -58,6 +58,7 @@ public final class Gateway {
   private int adminPort = -1;
   private int enrollPort = -1;
   private AdminServices adminServices;
+  private io.tenantgate.tenant.PackageActivations activations;
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayMetrics metrics, TenantRegistry registry,
       EdgeTrustManager trustManager, AssertionSigner assertions) {
@@ -123,8 +124,9 @@ public final class Gateway {
 
   private Future<Void> deploy(GatewayConfig config) {
     List<EdgeHandler.Mount> mounts = new ArrayList<>();
+    AccessLog accessLog = new AccessLog(config.accessLog().enabled(), config.accessLog().sampleRate());
     try {
-      bridge = config.nats().enabled() ? new NatsBridge(vertx, config.nats(), registry, metrics) : null;
+      bridge = config.nats().enabled() ? new NatsBridge(vertx, config.nats(), registry, metrics, accessLog) : null;
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -135,13 +137,22 @@ public final class Gateway {
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();
-    AccessLog accessLog = new AccessLog(config.accessLog().enabled(), config.accessLog().sampleRate());
+    if (registry instanceof PostgresTenantRegistry pg) {
+      activations = new io.tenantgate.tenant.PackageActivations(vertx, pg.database().pool(), 1_000, 100_000);
+    }
+    var activated = activations;
     EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
-        mounts, edgeBound);
+        mounts, edgeBound, activated == null ? serial -> { } : activated::seen);
     int instances = config.edge().effectiveInstances();
     grace = config.shutdown().grace();
     return registry.start()
         .compose(v -> bridge == null ? Future.<Void>succeededFuture() : bridge.start())
+        .map(v -> {
+          if (activations != null) {
+            activations.start();
+          }
+          return v;
+        })
         .compose(v -> {
           metrics.gaugeOf("tenantgate.registry.snapshot.age.seconds", "Age of the tenant registry snapshot in force",
               () -> registry.health().snapshotAgeMillis() / 1000.0);
@@ -253,6 +264,11 @@ public final class Gateway {
         });
   }
 
+  /** Package activation tracking (Postgres store), or null. */
+  public io.tenantgate.tenant.PackageActivations activations() {
+    return activations;
+  }
+
   /** The admin API's port, or -1 when it is disabled. */
   public int adminPort() {
     return adminPort;
@@ -340,6 +356,9 @@ public final class Gateway {
   public Future<Void> close() {
     if (tlsReloader != null) {
       tlsReloader.stop();
+    }
+    if (activations != null) {
+      activations.stop();
     }
     Future<Void> drained = bridge == null ? Future.succeededFuture()
         : bridge.close().recover(e -> Future.succeededFuture());

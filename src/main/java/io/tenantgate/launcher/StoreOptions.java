@@ -32,6 +32,14 @@ final class StoreOptions {
   /** Written by {@code tenantgate dev --store postgres}: where that dev setup keeps its registry. */
   static final String DEV_STORE_FILE = "store.json";
 
+  /** The reserved slugs of the default configuration, which `tenantgate dev` runs. */
+  private static final java.util.Set<String> DEV_RESERVED = io.tenantgate.bridge.NatsBridge.reservedSlugs(
+      GatewayConfig.parseYaml("""
+          edge: {tls: {certFile: s.pem, keyFile: s-key.pem, clientCaFile: root.pem}}
+          registry: {file: registry.json}
+          routes: [{name: core, pathPrefix: /, upstream: 'http://127.0.0.1:1'}]
+          """, null).nats());
+
   @Option(names = "--config", paramLabel = "FILE", description = "The gateway configuration whose store to act on.")
   Path config;
 
@@ -67,14 +75,15 @@ final class StoreOptions {
         Pem.readPrivateKey(pki.resolve("root-key.pem")));
     Path storeFile = dir.resolve(DEV_STORE_FILE);
     if (!Files.exists(storeFile)) {
-      return new FileRegistryAdmin(vertx, dir.resolve("registry.json"), pki, root, "serviceradar");
+      return new FileRegistryAdmin(vertx, dir.resolve("registry.json"), pki, root, "serviceradar")
+          .reserveSlugs(DEV_RESERVED);
     }
     JsonObject store = new JsonObject(Files.readString(storeFile));
     PostgresConfig pg = new PostgresConfig(store.getString("url"), null, null, 2, store.getString("schema"),
         Duration.ofMillis(50), Duration.ofSeconds(5));
     MasterKey key = MasterKey.load(pki.resolve("master.key"), System.getenv());
     OnboardingConfig o = OnboardingConfig.disabled();
-    return postgres(vertx, pg, key, root, "serviceradar", "serviceradar.local", new PackageStore.Settings(
+    return postgres(vertx, pg, key, root, "serviceradar", DEV_RESERVED, new PackageStore.Settings(
         store.getString("publicUrl", o.publicUrl()), store.getString("gatewayAddr", o.gatewayAddr()),
         store.getString("serverName", o.serverName()), "serviceradar", "serviceradar.local", o.certValidity(),
         o.packageTtl(), o.maxPackageTtl()));
@@ -91,16 +100,17 @@ final class StoreOptions {
           root = new CertAndKey(root.certificate(), Pem.readPrivateKey(devKey));
         }
       }
-      return new FileRegistryAdmin(vertx, r.file(), r.file().toAbsolutePath().resolveSibling("pki"), root, td);
+      return new FileRegistryAdmin(vertx, r.file(), r.file().toAbsolutePath().resolveSibling("pki"), root, td)
+          .reserveSlugs(io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()));
     }
     var o = config.onboarding();
     return postgres(vertx, r.postgres(), MasterKey.load(r.masterKeyFile(), System.getenv()), root, td,
-        config.identity().spiffeTrustDomain(), new PackageStore.Settings(o.publicUrl(), o.gatewayAddr(), o.serverName(),
+        io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()), new PackageStore.Settings(o.publicUrl(), o.gatewayAddr(), o.serverName(),
             td, config.identity().spiffeTrustDomain(), o.certValidity(), o.packageTtl(), o.maxPackageTtl()));
   }
 
   private static RegistryAdmin postgres(Vertx vertx, PostgresConfig pg, MasterKey key, CertAndKey root, String td,
-      String spiffeTd, PackageStore.Settings settings) {
+      java.util.Set<String> reserved, PackageStore.Settings settings) {
     Database db = Database.create(vertx, pg, System.getenv());
     try {
       db.migrate().compose(m -> MasterKeyCheck.verify(db.pool(), key, db.schema())).await();
@@ -108,7 +118,7 @@ final class StoreOptions {
       db.close().await();
       throw new IllegalStateException("postgres store (schema " + pg.schema() + "): " + e.getMessage(), e);
     }
-    TenantStore tenants = new TenantStore(vertx, db.pool(), key, root, td);
+    TenantStore tenants = new TenantStore(vertx, db.pool(), key, root, td).reserveSlugs(reserved);
     PackageStore packages = new PackageStore(vertx, db.pool(), key, root.certificate(), DownloadTokens.fromMasterKey(key),
         settings);
     return RegistryAdmin.of(tenants, new CertStore(db.pool(), tenants), packages,

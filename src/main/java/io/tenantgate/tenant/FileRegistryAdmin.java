@@ -47,6 +47,7 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   private final Path pki;
   private final CertAndKey root;
   private final String trustDomain;
+  private java.util.Set<String> reservedSlugs = java.util.Set.of();
 
   /** @param pki the directory holding {@code tenants/<slug>/} CA files */
   public FileRegistryAdmin(Vertx vertx, Path registry, Path pki, CertAndKey root, String trustDomain) {
@@ -55,6 +56,12 @@ public final class FileRegistryAdmin implements RegistryAdmin {
     this.pki = pki.toAbsolutePath();
     this.root = root;
     this.trustDomain = trustDomain;
+  }
+
+  /** Slugs tenant creation refuses ({@code slug_reserved}); see TenantStore.reserveSlugs. */
+  public FileRegistryAdmin reserveSlugs(java.util.Collection<String> slugs) {
+    this.reservedSlugs = java.util.Set.copyOf(slugs);
+    return this;
   }
 
   @Override
@@ -295,10 +302,14 @@ public final class FileRegistryAdmin implements RegistryAdmin {
     Pem.write(dir.resolve("ca-" + spki16 + "-key.pem"), Pem.privateKey(ca.privateKey()), true);
   }
 
-  private static void requireNewSlug(RegistryFile file, String slug) {
+  private void requireNewSlug(RegistryFile file, String slug) {
     if (!Names.isSlug(slug)) {
       throw new StoreException(StoreException.Kind.INVALID,
           "slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '" + slug + "'");
+    }
+    if (reservedSlugs.contains(slug)) {
+      throw new StoreException(StoreException.Kind.INVALID, "slug_reserved", "slug '" + slug
+          + "' is reserved: it is a subject root tenants use on the NATS bridge (reserved: " + reservedSlugs + ")");
     }
     if (file.toSnapshot(Instant.now(), 0).tenantBySlug(slug) != null) {
       throw new StoreException(StoreException.Kind.CONFLICT, "tenant '" + slug + "' already exists");

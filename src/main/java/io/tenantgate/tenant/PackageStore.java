@@ -39,8 +39,8 @@ import java.util.UUID;
  */
 public final class PackageStore {
   private static final String SELECT = "SELECT p.id, p.tenant_id, t.slug, p.component_id, p.component_type,"
-      + " p.partition_id, p.state, p.created_at, p.expires_at, p.delivered_at, p.delivery, p.certificate_serial,"
-      + " p.created_by FROM onboarding_packages p JOIN tenants t ON t.id = p.tenant_id";
+      + " p.partition_id, p.state, p.created_at, p.expires_at, p.delivered_at, p.activated_at, p.delivery,"
+      + " p.certificate_serial, p.created_by FROM onboarding_packages p JOIN tenants t ON t.id = p.tenant_id";
   private static final String ACTIVE_TENANT = "SELECT id, status FROM tenants WHERE slug = $1 FOR UPDATE";
   private static final String OPEN_FOR_COMPONENT = "SELECT id FROM onboarding_packages WHERE tenant_id = $1"
       + " AND component_id = $2 AND partition_id = $3 AND state = 'issued' AND expires_at > now()";
@@ -85,12 +85,13 @@ public final class PackageStore {
   /** A package as listed: never its token or key. */
   public record PackageView(UUID id, UUID tenantId, String tenantSlug, String componentId, String componentType,
       String partitionId, String state, OffsetDateTime createdAt, OffsetDateTime expiresAt,
-      OffsetDateTime deliveredAt, String delivery, String certificateSerial, String createdBy) {
+      OffsetDateTime deliveredAt, OffsetDateTime activatedAt, String delivery, String certificateSerial,
+      String createdBy) {
     public JsonObject toJson() {
       return new JsonObject().put("id", id.toString()).put("tenant_id", tenantId.toString()).put("tenant", tenantSlug)
           .put("component_id", componentId).put("component_type", componentType).put("partition", partitionId)
           .put("state", state).put("created_at", text(createdAt)).put("expires_at", text(expiresAt))
-          .put("delivered_at", text(deliveredAt)).put("delivery", delivery)
+          .put("delivered_at", text(deliveredAt)).put("activated_at", text(activatedAt)).put("delivery", delivery)
           .put("certificate_serial", certificateSerial).put("created_by", createdBy);
     }
   }
@@ -161,7 +162,7 @@ public final class PackageStore {
                     .put("package_id", id.toString()).put("component_id", spec.componentId())
                     .put("partition_id", spec.partitionId()).put("expires_at", expires.toString())))
                 .map(x -> new PackageView(id, tenant, slug, spec.componentId(), spec.componentType(),
-                    spec.partitionId(), "issued", OffsetDateTime.now(ZoneOffset.UTC), expires, null, null, null, actor));
+                    spec.partitionId(), "issued", OffsetDateTime.now(ZoneOffset.UTC), expires, null, null, null, null, actor));
           });
     })).map(view -> new Ticket(view, tokens.sign(new DownloadTokens.Claims(id, secret, settings.api()))));
   }
@@ -332,7 +333,7 @@ public final class PackageStore {
           PackageView v = view(p);
           PackageView delivered = new PackageView(v.id(), v.tenantId(), v.tenantSlug(), v.componentId(),
               v.componentType(), v.partitionId(), "delivered", v.createdAt(), v.expiresAt(),
-              OffsetDateTime.now(ZoneOffset.UTC), delivery, serial, v.createdBy());
+              OffsetDateTime.now(ZoneOffset.UTC), null, delivery, serial, v.createdBy());
           return new Delivery(delivered, c, leaf.privateKey(), List.of(caCert, root));
         });
   }
@@ -348,7 +349,7 @@ public final class PackageStore {
     return new PackageView(r.getUUID("id"), r.getUUID("tenant_id"), r.getString("slug"), r.getString("component_id"),
         r.getString("component_type"), r.getString("partition_id"), effectiveState(r),
         r.getOffsetDateTime("created_at"), r.getOffsetDateTime("expires_at"), r.getOffsetDateTime("delivered_at"),
-        r.getString("delivery"), r.getString("certificate_serial"), r.getString("created_by"));
+        r.getOffsetDateTime("activated_at"), r.getString("delivery"), r.getString("certificate_serial"), r.getString("created_by"));
   }
 
   private static String effectiveState(Row r) {

@@ -74,6 +74,7 @@ public final class TenantStore {
   private final MasterKey masterKey;
   private final CertAndKey root;
   private final String trustDomain;
+  private java.util.Set<String> reservedSlugs = java.util.Set.of();
 
   /**
    * @param root the platform root that signs new tenant CAs (with its key)
@@ -87,6 +88,27 @@ public final class TenantStore {
     this.trustDomain = trustDomain;
   }
 
+  /**
+   * Slugs tenant creation refuses with {@code slug_reserved} (the NATS subject roots tenants speak, see
+   * NatsBridge.reservedSlugs): a tenant so named could not use the bridge. Call once while wiring.
+   */
+  public TenantStore reserveSlugs(java.util.Collection<String> slugs) {
+    this.reservedSlugs = java.util.Set.copyOf(slugs);
+    return this;
+  }
+
+  private <T> Future<T> checkNewSlug(String slug) {
+    if (!Names.isSlug(slug)) {
+      return invalid("slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '"
+          + slug + "'");
+    }
+    if (reservedSlugs.contains(slug)) {
+      return Future.failedFuture(new StoreException(StoreException.Kind.INVALID, "slug_reserved", "slug '" + slug
+          + "' is reserved: it is a subject root tenants use on the NATS bridge (reserved: " + reservedSlugs + ")"));
+    }
+    return null;
+  }
+
   /** A CA about to be stored: the columns, computed off the event loop (BouncyCastle, AES). */
   private record NewCa(String spki, String pem, byte[] sealedKey, String subjectKeyId, OffsetDateTime notBefore,
       OffsetDateTime notAfter) {
@@ -98,9 +120,9 @@ public final class TenantStore {
 
   /** Creates an active tenant and its intermediate CA (signed by the root, key sealed), audited as tenant.create. */
   public Future<Tenant> createTenant(String slug, String name, String actor) {
-    if (!Names.isSlug(slug)) {
-      return invalid("slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '"
-          + slug + "'");
+    Future<Tenant> refused = checkNewSlug(slug);
+    if (refused != null) {
+      return refused;
     }
     if (!canSignCas()) {
       return Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT,
@@ -279,9 +301,9 @@ public final class TenantStore {
    * connects yet) and a CA request whose key is sealed here; {@link #importCa} completes it.
    */
   public Future<PendingCa> createTenantWithRequest(String slug, String name, String actor) {
-    if (!Names.isSlug(slug)) {
-      return invalid("slug must be lowercase letters, digits and '-' (1-63, no leading or trailing '-'), got '"
-          + slug + "'");
+    Future<PendingCa> refused = checkNewSlug(slug);
+    if (refused != null) {
+      return refused;
     }
     String display = name == null || name.isBlank() ? slug : name.strip();
     UUID id = UUID.randomUUID();

@@ -253,9 +253,12 @@ class AdminApiIT {
     assertEquals(410, again.status());
     assertEquals("package_already_downloaded", again.json().getString("reason"));
     assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'package.deliver' AND detail->>'package_id' = $1", id));
+    // its first connection activated the package (each gateway batches what it saw; flush now instead of in 1 s)
+    Await.result(Future.join(gwA.gateway.activations().flush(), gwB.gateway.activations().flush()));
     Response listed = call(admin, HttpMethod.GET, "/api/v1/packages?tenant=" + slug, null);
     JsonObject p = listed.json().getJsonArray("packages").getJsonObject(0);
-    assertEquals("delivered", p.getString("state"));
+    assertEquals("activated", p.getString("state"));
+    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'package.activate' AND detail->>'package_id' = $1", id));
     assertEquals(Fingerprints.serialHex(leaf.getSerialNumber()), p.getString("certificate_serial"));
     assertTrue(auditRows() >= auditBefore + 3);
   }
@@ -287,6 +290,9 @@ class AdminApiIT {
     Response dup = call(admin, HttpMethod.POST, "/api/v1/tenants", new JsonObject().put("slug", slug));
     assertEquals(409, dup.status());
     assertTrue(dup.json().getString("detail").contains("already exists"), dup.json().encode());
+    // a slug that is a subject root tenants speak on the NATS bridge would break the bridge for everyone
+    assertRefused(call(admin, HttpMethod.POST, "/api/v1/tenants", new JsonObject().put("slug", "logs")), 400,
+        "slug_reserved");
     Response noTenant = call(admin, HttpMethod.POST, "/api/v1/packages",
         new JsonObject().put("tenant", "no-such-tenant").put("component_id", "agent-1"));
     assertEquals(404, noTenant.status());

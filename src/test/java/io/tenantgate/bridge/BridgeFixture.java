@@ -40,6 +40,7 @@ import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -55,14 +56,17 @@ final class BridgeFixture implements AutoCloseable {
   final CertAndKey aCa;
   final CertAndKey bCa;
   final TestPki pki = TestPki.get();
-  final GatewayFixture gw;
+  /** The gateway; replaced by {@link #restartGateway}. */
+  volatile GatewayFixture gw;
   final Connection nats;
   final String natsUrl;
   private final Vertx vertx;
+  private final Path registry;
+  private final String gatewayNatsUrl;
   private final List<WebSocketClient> wsClients = new ArrayList<>();
 
-  private BridgeFixture(Vertx vertx, String natsUrl, String gatewayNatsUrl, Consumer<Map<String, Object>> natsTweak)
-      throws Exception {
+  private BridgeFixture(Vertx vertx, String natsUrl, String gatewayNatsUrl,
+      BiConsumer<BridgeFixture, Map<String, Object>> natsTweak) throws Exception {
     this.vertx = vertx;
     this.natsUrl = natsUrl;
     String run = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -71,7 +75,8 @@ final class BridgeFixture implements AutoCloseable {
     aCa = Pki.createTenantCa(pki.root, a, TestPki.TD, Duration.ofDays(30), KeyAlgorithm.EC_P256);
     bCa = Pki.createTenantCa(pki.root, b, TestPki.TD, Duration.ofDays(30), KeyAlgorithm.EC_P256);
     Path dir = Files.createTempDirectory("tenantgate-bridge");
-    Path registry = dir.resolve("registry.json");
+    registry = dir.resolve("registry.json");
+    this.gatewayNatsUrl = gatewayNatsUrl;
     Pem.write(registry, RegistryFile.empty()
         .addTenant(new Tenant(aId, a, "A " + run, TenantStatus.ACTIVE))
         .addTenant(new Tenant(bId, b, "B " + run, TenantStatus.ACTIVE))
@@ -79,7 +84,11 @@ final class BridgeFixture implements AutoCloseable {
         .addCa(bId, Pem.certificates(bCa.certificate()), TenantStatus.ACTIVE).encode(), false);
     nats = Nats.connect(new Options.Builder().server(natsUrl).maxReconnects(-1)
         .reconnectWait(Duration.ofMillis(100)).build());
-    gw = GatewayFixture.start(vertx, cfg -> {
+    gw = startGateway(n -> natsTweak.accept(this, n));
+  }
+
+  private GatewayFixture startGateway(Consumer<Map<String, Object>> natsTweak) {
+    return GatewayFixture.start(vertx, cfg -> {
       cfg.put("registry", new LinkedHashMap<>(Map.of("file", registry.toString(), "pollInterval", "100ms")));
       Map<String, Object> n = new LinkedHashMap<>();
       n.put("url", gatewayNatsUrl);
@@ -91,7 +100,19 @@ final class BridgeFixture implements AutoCloseable {
     });
   }
 
+  /** Stops the gateway and starts a new one on the same registry and NATS with another {@code nats:} section. */
+  void restartGateway(Consumer<Map<String, Object>> natsTweak) {
+    gw.close();
+    gw = startGateway(natsTweak);
+  }
+
   static BridgeFixture start(Vertx vertx, String natsUrl, Consumer<Map<String, Object>> natsTweak) {
+    return startKnowingSlugs(vertx, natsUrl, (fx, n) -> natsTweak.accept(n));
+  }
+
+  /** As {@link #start(Vertx, String, Consumer)}, for a {@code nats:} section that names the tenants' slugs. */
+  static BridgeFixture startKnowingSlugs(Vertx vertx, String natsUrl,
+      BiConsumer<BridgeFixture, Map<String, Object>> natsTweak) {
     try {
       return new BridgeFixture(vertx, natsUrl, natsUrl, natsTweak);
     } catch (RuntimeException e) {
@@ -103,7 +124,7 @@ final class BridgeFixture implements AutoCloseable {
 
   /** The test's own connection goes to {@code natsUrl}, the gateway's to {@code gatewayNatsUrl} (e.g. nowhere). */
   static BridgeFixture startWithGatewayUrl(Vertx vertx, String natsUrl, String gatewayNatsUrl) throws Exception {
-    return new BridgeFixture(vertx, natsUrl, gatewayNatsUrl, n -> { });
+    return new BridgeFixture(vertx, natsUrl, gatewayNatsUrl, (fx, n) -> { });
   }
 
   static BridgeFixture start(Vertx vertx) {
@@ -116,6 +137,11 @@ final class BridgeFixture implements AutoCloseable {
 
   void awaitConnected() {
     Await.until(() -> bridge().health().up(), Duration.ofSeconds(10), "bridge connected to NATS");
+  }
+
+  /** Waits until {@code slug}'s stream exists. */
+  void awaitStream(String slug) {
+    Await.until(() -> streamExists(slug), Duration.ofSeconds(10), "stream of " + slug + " provisioned");
   }
 
   /** Waits until both tenants' streams exist. */
@@ -161,6 +187,24 @@ final class BridgeFixture implements AutoCloseable {
     return s;
   }
 
+  /** Every message {@code s} received within {@code wait}, system subjects included. */
+  static List<Message> drainAll(Subscription s, Duration wait) {
+    List<Message> out = new ArrayList<>();
+    long deadline = System.nanoTime() + wait.toNanos();
+    try {
+      for (long left = wait.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+        Message m = s.nextMessage(Duration.ofNanos(Math.max(left, 1_000_000)));
+        if (m == null) {
+          break;
+        }
+        out.add(m);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return out;
+  }
+
   /** Messages {@code s} received within {@code wait}, ignoring JetStream API and inbox traffic. */
   static List<Message> drain(Subscription s, Duration wait) {
     List<Message> out = new ArrayList<>();
@@ -191,15 +235,20 @@ final class BridgeFixture implements AutoCloseable {
     return Http.send(client, ro, Buffer.buffer(body));
   }
 
-  /** A WebSocket to the bridge presenting {@code cert}; received JSON messages queue up. */
-  Ws ws(TestPki.ClientCert cert) {
+  /** The upgrade to a bridge WebSocket presenting {@code cert}, as it went (refusals fail it). */
+  io.vertx.core.Future<WebSocket> connect(TestPki.ClientCert cert) {
     WebSocketClient c = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
         .setTrustOptions(new PemTrustOptions().addCertPath(pki.rootPem().toString()))
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.chainPem().toString())
             .setKeyPath(cert.keyPem().toString())));
     wsClients.add(c);
+    return c.connect(gw.edgePort(), "localhost", "/v1/nats/ws");
+  }
+
+  /** A WebSocket to the bridge presenting {@code cert}; received JSON messages queue up. */
+  Ws ws(TestPki.ClientCert cert) {
     Ws ws = new Ws();
-    ws.socket = Await.result(c.connect(gw.edgePort(), "localhost", "/v1/nats/ws"));
+    ws.socket = Await.result(connect(cert));
     ws.socket.textMessageHandler(t -> ws.in.add(new JsonObject(t)));
     ws.socket.closeHandler(v -> ws.closeCode = ws.socket.closeStatusCode() == null ? -1 : ws.socket.closeStatusCode());
     return ws;

@@ -133,31 +133,188 @@ class NatsBridgeIT {
       "logs/syslog", "logs%2esyslog", "logs$", "$JS.API.STREAM.LIST", "$SYS.REQ.SERVER.PING", "_INBOX..x",
       "logs.a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p", "logs." + "x".repeat(300), "", "logs.:", "logs.@x", "logs,x");
 
+  /**
+   * Where a leaked message could land: every subject ({@code >}) and, subscribed to explicitly, the
+   * system namespaces (request inboxes, JetStream API and acks, system events, KV and object stores).
+   */
+  static final List<String> SYSTEM_SPACES = List.of("$JS.>", "_INBOX.>", "$SYS.>", "$KV.>", "$O.>");
+
   @Test
   void everyEscapeAttemptIsRefusedOverHttpAndWebSocketAndNatsHearsNothing() {
     List<String> all = new ArrayList<>(ESCAPES);
     all.add(fx.a + ".logs");
     all.add(fx.b + ".logs");
     all.add(fx.b + ".>");
+    all.add("edge.collector-escape.x");
     assertTrue(all.size() >= 30);
-    Subscription everything = fx.spy(">");
+    // the shared server carries other runs' traffic too: what counts is a message with this run's body
+    String marker = "escape-" + java.util.UUID.randomUUID();
+    List<Subscription> spies = listening(marker);
     HttpClient http = fx.gw.h1(collector("collector-escape"));
     BridgeFixture.Ws ws = fx.ws(collector("collector-escape"));
     for (String s : all) {
-      Http.Response r = BridgeFixture.post(http, "/v1/nats/publish/" + encode(s), "escape");
+      Http.Response r = BridgeFixture.post(http, "/v1/nats/publish/" + encode(s), marker);
       assertTrue(r.status() == 400 || r.status() == 404, s + " -> " + r.status());
-      JsonObject err = ws.call(new JsonObject().put("op", "pub").put("subject", s).put("data", "escape"));
+      JsonObject err = ws.call(new JsonObject().put("op", "pub").put("subject", s).put("data", marker));
       assertEquals("err", err.getString("op"), s + " -> " + err.encode());
       assertEquals(400, err.getInteger("status"), s);
       assertTrue(err.getString("reason").startsWith("subject_"), s + " -> " + err.encode());
-      JsonObject req = ws.call(new JsonObject().put("op", "req").put("subject", s).put("data", "escape"));
+      JsonObject req = ws.call(new JsonObject().put("op", "req").put("subject", s).put("data", marker));
       assertEquals("err", req.getString("op"), s);
     }
-    List<Message> heard = BridgeFixture.drain(everything, Duration.ofMillis(500));
-    assertTrue(heard.isEmpty(), "NATS heard " + heard.stream().map(Message::getSubject).toList());
-    everything.unsubscribe();
+    for (Subscription spy : spies) {
+      List<String> leaked = BridgeFixture.drainAll(spy, Duration.ofMillis(300)).stream()
+          .filter(m -> new String(m.getData(), StandardCharsets.UTF_8).contains(marker)).map(Message::getSubject)
+          .toList();
+      assertTrue(leaked.isEmpty(), spy.getSubject() + " heard " + leaked);
+      spy.unsubscribe();
+    }
     assertTrue(fx.gw.gateway.metrics().registry().find("tenantgate.nats.denials").tag("tenant", fx.a).counters()
         .stream().mapToDouble(c -> c.count()).sum() >= all.size() * 2);
+  }
+
+  /**
+   * Spies on {@code >} and each system namespace, each proven live by a control message of its own
+   * (the control bodies never contain {@code marker}).
+   */
+  private static List<Subscription> listening(String marker) {
+    List<Subscription> spies = new ArrayList<>();
+    spies.add(fx.spy(">"));
+    SYSTEM_SPACES.forEach(space -> spies.add(fx.spy(space)));
+    String control = "control-" + Long.toHexString(System.nanoTime());
+    for (Subscription spy : spies) {
+      String root = spy.getSubject().equals(">") ? fx.a : spy.getSubject().substring(0, spy.getSubject().length() - 2);
+      String subject = root + ".tgcontrol." + control;
+      fx.nats.publish(subject, control.getBytes(StandardCharsets.UTF_8));
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      Message m;
+      do {
+        m = next(spy, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+      } while (m != null && !m.getSubject().equals(subject));
+      assertNotNull(m, spy.getSubject() + " did not hear its control message: it could not prove silence");
+    }
+    return spies;
+  }
+
+  private static Message next(Subscription s, Duration max) {
+    try {
+      return s.nextMessage(max);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  @Test
+  void aDeliveryKeepsItsReplySubjectOnlyWhenItIsAnInboxOrTheTenantsOwn() throws Exception {
+    fx.awaitStreams();
+    BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "agent-js"));
+    // nats-server only sees a push consumer's interest in a subscription to its exact deliver subject
+    for (String[] sub : new String[][] {{"js", "jobs.agent-js.js"}, {"raw", "jobs.agent-js.raw.*"}}) {
+      JsonObject ok = ws.call(new JsonObject().put("op", "sub").put("sid", sub[0]).put("subject", sub[1]));
+      assertEquals("ok", ok.getString("op"), ok.encode());
+    }
+    // a real JetStream push consumer delivering into the component's jobs: its messages carry $JS.ACK replies
+    String consumer = "leak-" + Long.toHexString(System.nanoTime());
+    fx.jsm().addOrUpdateConsumer(fx.stream(fx.a), io.nats.client.api.ConsumerConfiguration.builder()
+        .durable(consumer).deliverSubject(fx.a + ".jobs.agent-js.js").filterSubject(fx.a + ".events.leak")
+        .ackPolicy(io.nats.client.api.AckPolicy.Explicit).build());
+    fx.nats.jetStream().publish(fx.a + ".events.leak", "stored".getBytes(StandardCharsets.UTF_8));
+    byte[] body = "raw".getBytes(StandardCharsets.UTF_8);
+    fx.nats.publish(fx.a + ".jobs.agent-js.raw.api", "$JS.API.STREAM.DELETE." + fx.stream(fx.a), body);
+    fx.nats.publish(fx.a + ".jobs.agent-js.raw.foreign", fx.b + ".steal", body);
+    fx.nats.publish(fx.a + ".jobs.agent-js.raw.inbox", "_INBOX.core-request", body);
+    fx.nats.publish(fx.a + ".jobs.agent-js.raw.own", fx.a + ".replies.1", body);
+    fx.nats.flush(Duration.ofSeconds(5));
+    java.util.Map<String, JsonObject> got = new java.util.HashMap<>();
+    while (got.size() < 5) {
+      JsonObject m = ws.next(Duration.ofSeconds(5));
+      assertNotNull(m, "deliveries so far " + got.keySet());
+      got.put(m.getString("subject"), m);
+    }
+    // a push delivery carries the stored message's own subject (under the tenant's prefix)
+    JsonObject stored = got.get("events.leak");
+    assertEquals("js", stored.getString("sid"), got.toString());
+    assertEquals("stored", stored.getString("data"));
+    assertNull(stored.getString("reply"), "the $JS.ACK subject is not handed out: " + stored.encode());
+    for (String stripped : List.of("raw.api", "raw.foreign")) {
+      assertNull(got.get("jobs.agent-js." + stripped).getString("reply"), stripped + ": " + got);
+    }
+    assertNotNull(got.get("jobs.agent-js.raw.inbox").getString("reply"));
+    assertNotNull(got.get("jobs.agent-js.raw.own").getString("reply"));
+    // the client answers every reply it was handed; the stored message is still waiting for its ack
+    Subscription own = fx.spy(fx.a + ".replies.1");
+    for (String kept : List.of("raw.inbox", "raw.own")) {
+      JsonObject done = ws.call(new JsonObject().put("op", "respond")
+          .put("reply", got.get("jobs.agent-js." + kept).getString("reply")).put("data", "+ACK"));
+      assertEquals("ok", done.getString("op"), done.encode());
+    }
+    assertNotNull(own.nextMessage(Duration.ofSeconds(5)), "the gateway's answers reached NATS");
+    own.unsubscribe();
+    assertEquals(1, fx.jsm().getConsumerInfo(fx.stream(fx.a), consumer).getNumAckPending());
+    assertTrue(fx.streamExists(fx.a));
+    assertTrue(fx.gw.gateway.metrics().count("tenantgate.nats.denials", "reason", "reply_stripped", "tenant", fx.a)
+        >= 3);
+    fx.jsm().deleteConsumer(fx.stream(fx.a), consumer);
+  }
+
+  @Test
+  void bridgeCallsAreInTheAccessLogAndInTheTenantsRequestAndByteMetrics() {
+    ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger("tenantgate.access");
+    var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    lines.start();
+    access.addAppender(lines);
+    var metrics = fx.gw.gateway.metrics();
+    String[] refused = {"route", "nats-publish", "protocol", "h1", "status_class", "4xx", "tenant", fx.a};
+    double refusedBefore = metrics.count("tenantgate.requests", refused);
+    double bytesIn = metrics.count("tenantgate.bytes.in", "tenant", fx.a);
+    double bytesOut = metrics.count("tenantgate.bytes.out", "tenant", fx.a);
+    try {
+      HttpClient http = fx.gw.h1(collector("collector-acct"));
+      assertEquals(202, BridgeFixture.post(http, "/v1/nats/publish/logs.acct", "x".repeat(1000)).status());
+      assertEquals(400, BridgeFixture.post(http, "/v1/nats/publish/logs.*", "y").status());
+      BridgeFixture.Ws ws = fx.ws(collector("collector-acct"));
+      assertEquals("ok", ws.call(new JsonObject().put("op", "pub").put("subject", "logs.acct").put("data", "z"))
+          .getString("op"));
+      Await.result(ws.socket.close());
+      Await.until(() -> entries(lines).stream().anyMatch(l -> "nats-ws".equals(l.getString("route"))),
+          Duration.ofSeconds(5), "the WebSocket's access-log line");
+    } finally {
+      access.detachAppender(lines);
+    }
+    List<JsonObject> mine = entries(lines).stream().filter(l -> "collector-acct".equals(l.getString("component")))
+        .toList();
+    assertEquals(3, mine.size(), mine.toString());
+    JsonObject published = mine.get(0);
+    assertEquals("nats", published.getString("op"));
+    assertEquals(fx.a, published.getString("tenant"));
+    assertEquals("nats-publish", published.getString("route"));
+    assertEquals("h1", published.getString("protocol"));
+    assertEquals("POST", published.getString("method"));
+    assertEquals("/v1/nats/publish/logs.acct", published.getString("path"));
+    assertEquals(202, published.getInteger("status"));
+    assertEquals(1000, published.getLong("bytes_in"));
+    assertTrue(published.getLong("bytes_out") > 0, published.encode());
+    assertNotNull(published.getString("request_id"));
+    assertEquals(400, mine.get(1).getInteger("status"));
+    assertEquals("subject_invalid", mine.get(1).getString("reason"));
+    JsonObject socket = mine.get(2);
+    assertEquals("ws", socket.getString("protocol"));
+    assertEquals(101, socket.getInteger("status"));
+    assertTrue(socket.getLong("bytes_in") > 0 && socket.getLong("bytes_out") > 0, socket.encode());
+    assertEquals(refusedBefore + 1, metrics.count("tenantgate.requests", refused));
+    assertTrue(metrics.count("tenantgate.requests", "route", "nats-ws", "protocol", "ws", "status_class", "1xx",
+        "tenant", fx.a) >= 1);
+    assertTrue(metrics.count("tenantgate.bytes.in", "tenant", fx.a) >= bytesIn + 1000 + socket.getLong("bytes_in"));
+    assertTrue(metrics.count("tenantgate.bytes.out", "tenant", fx.a) > bytesOut);
+  }
+
+  private static List<JsonObject> entries(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines) {
+    synchronized (lines) {
+      return lines.list.stream().map(e -> new JsonObject(e.getFormattedMessage())).toList();
+    }
   }
 
   @Test

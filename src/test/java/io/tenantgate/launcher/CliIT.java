@@ -126,6 +126,9 @@ class CliIT {
     Run bad = cli("tenant", "create", "--data", data, "--slug", "Not_A_Slug", "--json");
     assertEquals(1, bad.exit());
     assertEquals("invalid_input", bad.json().getString("error"));
+    Run reserved = cli("tenant", "create", "--data", data, "--slug", "logs", "--json");
+    assertEquals(1, reserved.exit());
+    assertEquals("slug_reserved", reserved.json().getString("error"));
     Run pkg = cli("package", "create", "--data", data, "--tenant", "acme", "--component", "agent-002");
     assertEquals(1, pkg.exit());
     assertTrue(pkg.err().contains("Postgres"), pkg.err());
