@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Makes the compose stack's PKI and registry with tenantgate's own CLI — no openssl recipes.
+# Makes the compose stack's PKI with tenantgate's own CLI — no openssl recipes — and its master key.
 #
 #   docker/generate-certs.sh [OUT_DIR]        (default: docker/data, what docker/compose.yaml mounts)
 #
-# Today the jar's only PKI-making command is `tenantgate dev --data DIR`: it creates a platform root,
-# a server certificate for localhost, tenants acme and globex (tenant CA + agent-001 and
-# collector-001 certificates each) and the JSON registry naming them, then starts a local gateway.
-# This script runs it on free ports, waits until the data directory is complete, stops it, and lays
-# the files out for the stack:
+# The jar's PKI machinery is `tenantgate dev --data DIR`: it creates a platform root, a server
+# certificate for localhost, a platform admin CA with one operator certificate
+# (CN admin.platform.serviceradar), then starts a local gateway. This script runs it on free loopback
+# ports, waits until the data directory is complete, stops it, and lays the files out for the stack:
 #
-#   OUT_DIR/dev/                      everything `tenantgate dev` made, CA keys included: the offline
+#   OUT_DIR/dev/pki/                  everything `tenantgate dev` made, CA keys included: the offline
 #                                     side, never mounted into a container
-#   OUT_DIR/dev/pki/tenants/<slug>/   the agents' certificates (<component>-chain.pem, <component>-key.pem)
 #   OUT_DIR/gateway/tls/              server.pem, server-key.pem    -> /etc/tenantgate/tls
 #   OUT_DIR/gateway/trust/            root.pem                      -> /etc/tenantgate/trust
-#   OUT_DIR/gateway/registry/         registry.json (edit it here)  -> /var/lib/tenantgate/registry
+#   OUT_DIR/gateway/admin-ca/         admin-ca.pem (no key)         -> /etc/tenantgate/admin-ca
+#   OUT_DIR/gateway/master-key/       master.key                    -> /etc/tenantgate/master-key
+#   OUT_DIR/gateway/root-key/         root-key.pem                  -> /etc/tenantgate/root-key
+#                                     (signs tenant CAs; delete the mount and registry.rootCaKeyFile
+#                                     to keep the root offline)
+#   OUT_DIR/operator/                 admin.pem, admin-key.pem (your admin API client certificate),
+#                                     root.pem (to verify the gateway)
 #
-# Re-running keeps what exists (same identities; registry edits are not overwritten).
-# When the onboarding CLI lands (`tenantgate tenant create`, `tenantgate cert issue`), this script
-# calls those instead of `dev`, and tenants are onboarded one by one (docker/README.md).
+# Tenants are not made here: the stack's registry is Postgres, and tenants are onboarded into the
+# running stack with `tenantgate tenant create` / `package create` (docker/README.md).
+#
+# Re-running keeps what exists — above all master.key: the tenant CA keys in the Postgres volume are
+# sealed with it (a new key against the old volume is a start-up error: "wrong master key").
 #
 # The CLI runs from TENANTGATE_JAR (default: target/tenantgate.jar, built with Maven if missing);
 # without Java on the host it runs inside the image TENANTGATE_IMAGE (default tenantgate:0.1.0-SNAPSHOT,
@@ -84,16 +90,30 @@ if [ -z "${skip_run:-}" ]; then
   fi
   log "$(grep -E '^(created|using) dev data in ' "$console")"
 
-  dev="$out/dev"
+  pki="$out/dev/pki"
+  for f in root.pem root-key.pem server.pem server-key.pem admin-ca.pem admin.pem admin-key.pem; do
+    if [ ! -f "$pki/$f" ]; then log "tenantgate dev did not write $pki/$f"; exit 1; fi
+  done
+  # `dev` also makes file-registry tenants (acme, globex) for its own gateway; the stack's tenants
+  # live in Postgres, so these would only mislead (their certificates are unknown to the stack)
+  rm -rf "$pki/tenants" "$out/dev/registry.json"
+
   gw="$out/gateway"
-  mkdir -p "$gw/tls" "$gw/trust" "$gw/registry"
-  install -m 0644 "$dev/pki/server.pem" "$gw/tls/server.pem"
-  install -m 0600 "$dev/pki/server-key.pem" "$gw/tls/server-key.pem"
-  install -m 0644 "$dev/pki/root.pem" "$gw/trust/root.pem"
-  if [ -f "$gw/registry/registry.json" ]; then
-    log "kept $gw/registry/registry.json (delete it to start over from $dev/registry.json)"
+  mkdir -p "$gw/tls" "$gw/trust" "$gw/admin-ca" "$gw/master-key" "$gw/root-key" "$out/operator"
+  install -m 0644 "$pki/server.pem" "$gw/tls/server.pem"
+  install -m 0600 "$pki/server-key.pem" "$gw/tls/server-key.pem"
+  install -m 0644 "$pki/root.pem" "$gw/trust/root.pem"
+  install -m 0644 "$pki/admin-ca.pem" "$gw/admin-ca/admin-ca.pem"
+  install -m 0600 "$pki/root-key.pem" "$gw/root-key/root-key.pem"
+  install -m 0644 "$pki/admin.pem" "$out/operator/admin.pem"
+  install -m 0600 "$pki/admin-key.pem" "$out/operator/admin-key.pem"
+  install -m 0644 "$pki/root.pem" "$out/operator/root.pem"
+  if [ -s "$gw/master-key/master.key" ]; then
+    log "kept $gw/master-key/master.key (the Postgres volume's CA keys are sealed with it)"
   else
-    install -m 0644 "$dev/registry.json" "$gw/registry/registry.json"
+    # 32 random bytes, base64 (registry.masterKeyFile); the same as `openssl rand -base64 32`
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' >"$gw/master-key/master.key.tmp" \
+      && echo >>"$gw/master-key/master.key.tmp" && mv "$gw/master-key/master.key.tmp" "$gw/master-key/master.key")
   fi
 fi
 
@@ -111,8 +131,8 @@ if [ -z "${TENANTGATE_IN_CONTAINER:-}" ]; then
   cat >&2 <<MSG
 [generate-certs] done: $out
   gateway files   $out/gateway (mounted read-only by docker/compose.yaml)
-  registry        $out/gateway/registry/registry.json (edit it: changes apply within a second)
-  agent of acme   --cert $out/dev/pki/tenants/acme/agent-001-chain.pem --key $out/dev/pki/tenants/acme/agent-001-key.pem
-  trust           --cacert $out/gateway/trust/root.pem
+  admin API       --cacert $out/operator/root.pem --cert $out/operator/admin.pem --key $out/operator/admin-key.pem
+  enrollment      --cacert $out/operator/root.pem (edges verify the gateway with the platform root)
+  next            docker compose -f docker/compose.yaml up --build -d, then docker/README.md "Onboard a tenant"
 MSG
 fi

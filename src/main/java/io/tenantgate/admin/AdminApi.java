@@ -166,6 +166,9 @@ final class AdminApi {
     String partition = f.id("partition", false);
     String type = f.slug("component_type", false);
     var ttl = f.duration("ttl");
+    if (ttl != null && (ttl.isNegative() || ttl.isZero() || ttl.compareTo(packages.settings().maxTtl()) > 0)) {
+      f.problem("ttl", "must be positive and at most " + packages.settings().maxTtl() + " (onboarding.maxPackageTtl)");
+    }
     f.done();
     return packages.create(tenant, component, partition, type, ttl, actor).map(t -> Reply.created(t.pkg().toJson()
         .put("token", t.token())

@@ -84,7 +84,16 @@ public final class AdminVerticle extends VerticleBase {
         .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(adminCaPem)))
         .setClientAuth(ClientAuth.REQUIRED)
         .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"));
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+    // refused in the handshake (no certificate, an edge certificate, another CA): counted and logged here,
+    // since no request ever arrives
+    return vertx.createHttpServer(options).requestHandler(router)
+        .exceptionHandler(err -> {
+          if (err instanceof javax.net.ssl.SSLException || err.getCause() instanceof javax.net.ssl.SSLException) {
+            metrics.adminCall("handshake", 0, "tls_refused");
+            LOG.info("op=admin.handshake outcome=refused cause={}", String.valueOf(err.getMessage()));
+          }
+        })
+        .listen()
         .onSuccess(s -> bound.tryComplete(s.actualPort()))
         .onFailure(bound::tryFail);
   }

@@ -105,26 +105,28 @@ public final class EnrollmentVerticle extends VerticleBase {
           "too many enrollments in progress (onboarding.maxConcurrent); retry shortly", null));
       return;
     }
-    UUID id;
+    String remote = String.valueOf(ctx.request().remoteAddress());
+    Future<Outcome> outcome;
+    UUID id = null;
     try {
       id = AdminApi.uuid(ctx.pathParam("id"));
-    } catch (StoreException e) {
-      inFlight.decrementAndGet();
-      write(ctx, delivery, null, Reply.of(e));
-      return;
+      outcome = packages.deliver(id, token.trim(), csr, remote).map(d -> "bundle".equals(delivery)
+          ? new Outcome(d.bundle(), null, d.pkg().tenantSlug())
+          : new Outcome(null, Reply.ok(enrolled(d)), d.pkg().tenantSlug()));
+    } catch (RuntimeException e) {
+      outcome = Future.failedFuture(e);
     }
-    String remote = String.valueOf(ctx.request().remoteAddress());
-    packages.deliver(id, token.trim(), csr, remote)
-        .compose(d -> "bundle".equals(delivery) ? bundle(d) : Future.succeededFuture(enrolled(d)))
-        .recover(err -> Future.succeededFuture(new Outcome(null, failed(id, err), null)))
+    UUID pkg = id;
+    // exactly one reply, and the in-flight slot is released whatever happened
+    outcome.recover(err -> Future.succeededFuture(new Outcome(null, failed(pkg, err), null)))
         .onComplete(ar -> {
           inFlight.decrementAndGet();
           Outcome o = ar.result();
           if (o.archive != null) {
             metrics.enrollment(delivery, "ok", o.tenant);
-            LOG.info("op=enroll.bundle tenant={} package={} remote={} outcome=ok", o.tenant, id, remote);
+            LOG.info("op=enroll.bundle tenant={} package={} remote={} outcome=ok", o.tenant, pkg, remote);
             ctx.response().putHeader("content-type", "application/gzip")
-                .putHeader("content-disposition", "attachment; filename=\"" + EdgePackage.fileName(id) + "\"")
+                .putHeader("content-disposition", "attachment; filename=\"" + EdgePackage.fileName(pkg) + "\"")
                 .putHeader("cache-control", "no-store")
                 .end(Buffer.buffer(o.archive));
           } else {
@@ -137,24 +139,12 @@ public final class EnrollmentVerticle extends VerticleBase {
   private record Outcome(byte[] archive, Reply reply, String tenant) {
   }
 
-  private Future<Outcome> bundle(PackageStore.Delivery d) {
-    return vertx.executeBlocking(() -> new Outcome(EdgePackage.build(contents(d)), null, d.pkg().tenantSlug()), false);
-  }
-
-  private Outcome enrolled(PackageStore.Delivery d) {
-    JsonObject body = new JsonObject().put("package_id", d.pkg().id().toString())
+  private static JsonObject enrolled(PackageStore.Delivery d) {
+    return new JsonObject().put("package_id", d.pkg().id().toString())
         .put("serial", d.pkg().certificateSerial())
         .put("certificate", Pem.certificates(d.leaf()))
         .put("ca_chain", Pem.certificates(d.caChain()))
-        .put("config", new JsonObject(EdgePackage.configJson(contents(d))));
-    return new Outcome(null, Reply.ok(body), d.pkg().tenantSlug());
-  }
-
-  private EdgePackage.Contents contents(PackageStore.Delivery d) {
-    PackageStore.PackageView p = d.pkg();
-    PackageStore.Settings s = packages.settings();
-    return new EdgePackage.Contents(p.id(), p.tenantId(), p.tenantSlug(), p.componentId(), p.componentType(),
-        p.partitionId(), p.tenantSlug(), s.gatewayAddr(), s.serverName(), d.leaf(), d.key(), d.caChain(), null);
+        .put("config", new JsonObject(d.configJson()));
   }
 
   private Reply failed(UUID id, Throwable err) {

@@ -109,7 +109,7 @@ final class Fields {
         case 'd' -> Duration.ofDays(n);
         default -> throw new IllegalArgumentException(v);
       };
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException | ArithmeticException e) {
       throw new IllegalArgumentException(v, e);
     }
   }

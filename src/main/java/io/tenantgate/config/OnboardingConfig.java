@@ -34,15 +34,24 @@ public record OnboardingConfig(boolean enabled, String host, int port, Path cert
     if ((cert == null) != (key == null)) {
       n.problem("certFile", "certFile and keyFile go together (both unset = the edge's certificate)");
     }
-    String url = n.string("publicUrl", "https://localhost:" + (port == 0 ? DEFAULT_PORT : port));
+    // what packages tell edges about the gateway: required when enrollment is on (a localhost default would
+    // ship broken packages silently); the defaults serve the CLI of a gateway without enrollment
+    String url = enabled ? n.requiredString("publicUrl")
+        : n.string("publicUrl", "https://localhost:" + (port == 0 ? DEFAULT_PORT : port));
     if (url == null || !URL.matcher(url).matches()) {
       n.problem("publicUrl", "must be https://host[:port], got '" + url + "'");
     }
-    String addr = n.string("gatewayAddr", "localhost:" + (edgePort == 0 ? 50052 : edgePort));
-    if (addr == null || !ADDR.matcher(addr).matches()) {
-      n.problem("gatewayAddr", "must be host:port, got '" + addr + "'");
+    String addr = enabled ? n.requiredString("gatewayAddr")
+        : n.string("gatewayAddr", "localhost:" + (edgePort == 0 ? 50052 : edgePort));
+    if (addr != null && (!ADDR.matcher(addr).matches()
+        || Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1)) > 65535)) {
+      n.problem("gatewayAddr", "must be host:port (port 1-65535), got '" + addr + "'");
     }
-    String serverName = n.string("serverName", "localhost");
+    String serverName = enabled ? n.requiredString("serverName") : n.string("serverName", "localhost");
+    if (serverName != null && !io.tenantgate.pki.Names.isDomain(serverName)
+        && !serverName.matches("[0-9A-Fa-f:.]{2,45}")) {
+      n.problem("serverName", "must be a lowercase DNS name or an IP address, got '" + serverName + "'");
+    }
     Duration ttl = n.duration("packageTtl", Duration.ofHours(24));
     Duration maxTtl = n.duration("maxPackageTtl", Duration.ofDays(30));
     if (ttl.isZero() || ttl.compareTo(maxTtl) > 0) {

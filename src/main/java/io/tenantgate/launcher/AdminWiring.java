@@ -54,6 +54,36 @@ final class AdminWiring {
         config.identity().spiffeTrustDomain());
   }
 
+  /**
+   * The admin CA must be its own: if it were (or were signed by) the edge's platform root, any tenant
+   * could get a certificate that passes the admin handshake, and with a CN on the allow-list (a tenant
+   * named {@code platform}, a component named {@code admin}) become a platform admin. Refused at start.
+   */
+  static void requireSeparateAdminCa(String adminCaPem, Path edgeRoots) throws IOException {
+    List<X509Certificate> admin = Pem.readCertificates(adminCaPem);
+    if (admin.isEmpty()) {
+      throw new IllegalArgumentException("admin.clientCaFile holds no certificate");
+    }
+    for (X509Certificate e : Pem.readCertificates(edgeRoots)) {
+      for (X509Certificate a : admin) {
+        boolean same = java.util.Arrays.equals(a.getPublicKey().getEncoded(), e.getPublicKey().getEncoded());
+        boolean signedByEdgeRoot;
+        try {
+          a.verify(e.getPublicKey());
+          signedByEdgeRoot = true;
+        } catch (java.security.GeneralSecurityException notByIt) {
+          signedByEdgeRoot = false;
+        }
+        if (same || signedByEdgeRoot) {
+          throw new IllegalArgumentException("admin.clientCaFile must be a separate platform admin CA: "
+              + a.getSubjectX500Principal().getName() + (same ? " is" : " is signed by") + " the edge root "
+              + e.getSubjectX500Principal().getName() + " (edge.tls.clientCaFile), so tenant certificates could"
+              + " reach the admin API");
+        }
+      }
+    }
+  }
+
   /** The PEM pair a side listener serves: its own when configured, else the edge's. */
   static String[] serverPems(Path certFile, Path keyFile, TlsMaterial edge) throws IOException {
     if (certFile == null) {

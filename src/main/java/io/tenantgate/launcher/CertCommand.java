@@ -47,7 +47,7 @@ final class CertCommand implements Runnable {
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) throws Exception {
       ComponentCertSpec spec = new ComponentCertSpec(component, partition, tenant,
-          type == null ? ComponentCertSpec.typeOf(component) : type, "serviceradar", "serviceradar.local", false,
+          type == null ? ComponentCertSpec.typeOf(component) : type, admin.trustDomain(), admin.spiffeTrustDomain(), false,
           Duration.ofDays(days), KeyAlgorithm.EC_P256);
       var issued = admin.issueComponent(spec, actor).await();
       var leaf = issued.leaf().certificate();

@@ -149,7 +149,7 @@ final class DevCommand implements Callable<Integer> {
           edge (mTLS)  %s
           ops          http://%s:%d/health/ready   http://%s:%d/metrics
           core         %s%s
-          registry     %s (edit it: revocations and suspensions apply within a second)
+          registry     %s
 
         Try it:
           # acme's agent: core sees x-tenant-slug: acme, the tenant id, component and cert hash
@@ -171,7 +171,9 @@ final class DevCommand implements Callable<Integer> {
         Stop with Ctrl-C.
         """,
         base, host, gw.opsPort(), host, gw.opsPort(), core, upstream == null ? " (built-in echo)" : "",
-        env.registryFile(),
+        "postgres".equals(store) ? "postgres " + dbUrl + " schema " + dbSchema
+            + " (admin API https://localhost:" + gw.adminPort() + ", enrollment https://localhost:" + gw.enrollPort() + ")"
+            : env.registryFile() + " (the CLI below edits it; revocations and suspensions apply within a second)",
         ca, acme.resolve("agent-001-chain.pem"), acme.resolve("agent-001-key.pem"), base,
         ca, acme.resolve("agent-001-chain.pem"), acme.resolve("agent-001-key.pem"), base,
         ca, globex.resolve("collector-001-chain.pem"), globex.resolve("collector-001-key.pem"), base,

@@ -92,7 +92,7 @@ public final class Gateway {
     GatewayMetrics metrics = new GatewayMetrics(config.ops().tenantTagCap());
     TenantRegistry registry;
     try {
-      registry = registry(vertx, config.registry());
+      registry = registry(vertx, config.registry(), config.admin().enabled() || config.onboarding().enabled());
     } catch (RuntimeException e) {
       return closeOnFailure(vertx, ownsVertx, e);
     }
@@ -111,10 +111,10 @@ public final class Gateway {
   }
 
   /** The configured store: the file registry, or Postgres (which reads its master key here). */
-  private static TenantRegistry registry(Vertx vertx, RegistryConfig config) {
+  private static TenantRegistry registry(Vertx vertx, RegistryConfig config, boolean needsMasterKey) {
     return switch (config.store()) {
       case FILE -> new FileTenantRegistry(vertx, config.file(), config.pollInterval());
-      case POSTGRES -> PostgresTenantRegistry.create(vertx, config, System.getenv());
+      case POSTGRES -> PostgresTenantRegistry.create(vertx, config, System.getenv(), needsMasterKey);
     };
   }
 
@@ -208,18 +208,31 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     PostgresTenantRegistry pg = (PostgresTenantRegistry) registry;
-    String[] adminPems;
-    String[] enrollPems;
-    String adminCa;
-    try {
-      adminServices = AdminWiring.services(vertx, config, pg.database().pool(), pg.masterKey(),
+    // file reads, key parsing and key derivation: off the event loop
+    return vertx.executeBlocking(() -> {
+      AdminServices services = AdminWiring.services(vertx, config, pg.database().pool(), pg.masterKey(),
           AdminWiring.root(config), this::describeConnections);
-      adminPems = AdminWiring.serverPems(config.admin().certFile(), config.admin().keyFile(), tls);
-      enrollPems = AdminWiring.serverPems(config.onboarding().certFile(), config.onboarding().keyFile(), tls);
-      adminCa = config.admin().enabled() ? java.nio.file.Files.readString(config.admin().clientCaFile()) : null;
-    } catch (java.io.IOException | RuntimeException e) {
-      return Future.failedFuture(new IllegalStateException("admin/onboarding set-up: " + e.getMessage(), e));
-    }
+      String[] adminPems = AdminWiring.serverPems(config.admin().certFile(), config.admin().keyFile(), tls);
+      String[] enrollPems = AdminWiring.serverPems(config.onboarding().certFile(), config.onboarding().keyFile(), tls);
+      String adminCa = null;
+      if (config.admin().enabled()) {
+        adminCa = java.nio.file.Files.readString(config.admin().clientCaFile());
+        AdminWiring.requireSeparateAdminCa(adminCa, config.edge().tls().clientCaFile());
+      }
+      return new AdminSetup(services, adminPems, enrollPems, adminCa);
+    }, false).recover(e -> Future.failedFuture(new IllegalStateException("admin/onboarding set-up: " + e.getMessage(), e)))
+        .compose(setup -> {
+          adminServices = setup.services();
+          return deployAdminVerticles(config, setup.adminPems(), setup.enrollPems(), setup.adminCa());
+        });
+  }
+
+  /** What the admin and enrollment listeners need, read at start-up. */
+  private record AdminSetup(AdminServices services, String[] adminPems, String[] enrollPems, String adminCa) {
+  }
+
+  private Future<Void> deployAdminVerticles(GatewayConfig config, String[] adminPems, String[] enrollPems,
+      String adminCa) {
     Future<Void> admin = Future.succeededFuture();
     if (config.admin().enabled()) {
       Promise<Integer> bound = Promise.promise();

@@ -101,7 +101,8 @@ final class StoreOptions {
         }
       }
       return new FileRegistryAdmin(vertx, r.file(), r.file().toAbsolutePath().resolveSibling("pki"), root, td)
-          .reserveSlugs(io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()));
+          .reserveSlugs(io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()))
+          .spiffeTrustDomain(config.identity().spiffeTrustDomain());
     }
     var o = config.onboarding();
     return postgres(vertx, r.postgres(), MasterKey.load(r.masterKeyFile(), System.getenv()), root, td,
@@ -122,6 +123,6 @@ final class StoreOptions {
     PackageStore packages = new PackageStore(vertx, db.pool(), key, root.certificate(), DownloadTokens.fromMasterKey(key),
         settings);
     return RegistryAdmin.of(tenants, new CertStore(db.pool(), tenants), packages,
-        "postgres schema " + pg.schema(), db::close);
+        "postgres schema " + pg.schema(), td, settings.spiffeTrustDomain(), db::close);
   }
 }

@@ -94,6 +94,11 @@ public final class TenantCaRequest {
       throw new IllegalArgumentException("the certificate is not a valid certificate signed by the platform root: "
           + e.getMessage());
     }
+    String cn = "CN=tenant-" + slug + ".ca." + trustDomain;
+    if (!new X500Name(cn).equals(X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()))) {
+      throw new IllegalArgumentException("the certificate's subject must be " + cn + ", got "
+          + cert.getSubjectX500Principal().getName());
+    }
     if (cert.getBasicConstraints() != 0) {
       throw new IllegalArgumentException("the certificate must be a CA with pathlen 0 (basicConstraints "
           + cert.getBasicConstraints() + ")");
@@ -104,6 +109,7 @@ public final class TenantCaRequest {
           : NameConstraints.getInstance(parsed.getExtensionParsedValue(Extension.nameConstraints));
       String want = slug + "." + trustDomain;
       if (nc == null || nc.getPermittedSubtrees() == null || nc.getPermittedSubtrees().length != 1
+          || nc.getPermittedSubtrees()[0].getBase().getTagNo() != GeneralName.dNSName
           || !want.equalsIgnoreCase(nc.getPermittedSubtrees()[0].getBase().getName().toString())) {
         throw new IllegalArgumentException("the certificate must carry NameConstraints permitting only DNS " + want);
       }

@@ -48,6 +48,9 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   private final CertAndKey root;
   private final String trustDomain;
   private java.util.Set<String> reservedSlugs = java.util.Set.of();
+  /** Audit lines of the edit in progress (guarded by JVM_LOCK). */
+  private final List<String> pendingAudit = new ArrayList<>();
+  private String spiffeTrustDomain = "serviceradar.local";
 
   /** @param pki the directory holding {@code tenants/<slug>/} CA files */
   public FileRegistryAdmin(Vertx vertx, Path registry, Path pki, CertAndKey root, String trustDomain) {
@@ -61,6 +64,22 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   /** Slugs tenant creation refuses ({@code slug_reserved}); see TenantStore.reserveSlugs. */
   public FileRegistryAdmin reserveSlugs(java.util.Collection<String> slugs) {
     this.reservedSlugs = java.util.Set.copyOf(slugs);
+    return this;
+  }
+
+  @Override
+  public String trustDomain() {
+    return trustDomain;
+  }
+
+  @Override
+  public String spiffeTrustDomain() {
+    return spiffeTrustDomain;
+  }
+
+  /** The SPIFFE trust domain of issued certificates (default {@code serviceradar.local}). */
+  public FileRegistryAdmin spiffeTrustDomain(String domain) {
+    this.spiffeTrustDomain = domain;
     return this;
   }
 
@@ -187,7 +206,7 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   @Override
   public Future<Boolean> revokeSerial(String serialHex, String reason, String actor) {
     return edit(file -> {
-      if (serialHex == null || !serialHex.trim().matches("[0-9a-fA-F:]{1,64}")) {
+      if (serialHex == null || !serialHex.trim().matches("(?=.*[0-9a-fA-F])[0-9a-fA-F:]{1,64}")) {
         throw new StoreException(StoreException.Kind.INVALID, "serial must be hex (e.g. 3f0a...), got '" + serialHex + "'");
       }
       if (file.isRevoked(serialHex)) {
@@ -324,11 +343,10 @@ public final class FileRegistryAdmin implements RegistryAdmin {
     return t;
   }
 
-  private void audit(String actor, String action, UUID tenant, JsonObject detail) throws IOException {
-    JsonObject line = new JsonObject().put("at", Instant.now().toString()).put("actor", actor).put("action", action)
-        .put("tenant_id", tenant == null ? null : tenant.toString()).put("detail", detail);
-    Files.writeString(registry.resolveSibling("audit.jsonl"), line.encode() + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  /** Queues an audit line; {@link #edit} appends it to audit.jsonl once the registry change is written. */
+  private void audit(String actor, String action, UUID tenant, JsonObject detail) {
+    pendingAudit.add(new JsonObject().put("at", Instant.now().toString()).put("actor", actor).put("action", action)
+        .put("tenant_id", tenant == null ? null : tenant.toString()).put("detail", detail).encode() + "\n");
   }
 
   private static OffsetDateTime utc(String instant) {
@@ -345,6 +363,7 @@ public final class FileRegistryAdmin implements RegistryAdmin {
       synchronized (JVM_LOCK) {
         try (FileChannel ch = FileChannel.open(registry.resolveSibling(registry.getFileName() + ".lock"),
             StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+          pendingAudit.clear();
           RegistryFile file = load();
           String before = file.encode();
           T result = change.apply(file);
@@ -352,6 +371,11 @@ public final class FileRegistryAdmin implements RegistryAdmin {
           if (!after.equals(before)) {
             Pem.write(registry, after, false);
           }
+          for (String line : pendingAudit) {
+            Files.writeString(registry.resolveSibling("audit.jsonl"), line, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+          }
+          pendingAudit.clear();
           return result;
         }
       }

@@ -62,7 +62,8 @@ public final class PackageActivations {
   /** An accepted connection presented the certificate with this serial (normalised hex). */
   public void seen(String serialHex) {
     synchronized (this) {
-      if (known.put(serialHex, Boolean.TRUE) != null || pending.size() >= MAX_BATCH) {
+      if (pending.size() >= MAX_BATCH || known.put(serialHex, Boolean.TRUE) != null) {
+        // a full batch: not remembered, so the next connection with this serial reports it again
         return;
       }
       pending.add(serialHex);

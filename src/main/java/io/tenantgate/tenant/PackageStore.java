@@ -5,6 +5,7 @@ import io.tenantgate.pki.ComponentCertSpec;
 import io.tenantgate.pki.CsrCheck;
 import io.tenantgate.pki.CsrException;
 import io.tenantgate.pki.DownloadTokens;
+import io.tenantgate.pki.EdgePackage;
 import io.tenantgate.pki.Fingerprints;
 import io.tenantgate.pki.KeyAlgorithm;
 import io.tenantgate.pki.MasterKey;
@@ -16,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.security.MessageDigest;
@@ -46,8 +48,9 @@ public final class PackageStore {
       + " AND component_id = $2 AND partition_id = $3 AND state = 'issued' AND expires_at > now()";
   private static final String INSERT = "INSERT INTO onboarding_packages (id, tenant_id, component_id, component_type,"
       + " partition_id, download_token_hash, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-  private static final String LOCK = "SELECT p.*, t.slug, t.status AS tenant_status FROM onboarding_packages p"
-      + " JOIN tenants t ON t.id = p.tenant_id WHERE p.id = $1 FOR UPDATE OF p";
+  private static final String READ = "SELECT p.*, t.slug, t.status AS tenant_status FROM onboarding_packages p"
+      + " JOIN tenants t ON t.id = p.tenant_id WHERE p.id = $1";
+  private static final String LOCK = READ + " FOR UPDATE OF p";
   private static final String DELIVERED = "UPDATE onboarding_packages SET state = 'delivered', delivered_at = now(),"
       + " delivery = $2, certificate_serial = $3 WHERE id = $1";
   private static final String EXPIRED = "UPDATE onboarding_packages SET state = 'expired' WHERE id = $1 AND state = 'issued'";
@@ -100,8 +103,12 @@ public final class PackageStore {
   public record Ticket(PackageView pkg, String token) {
   }
 
-  /** What a spent token produced: the leaf, its key (null when the edge sent a CSR) and the chain. */
-  public record Delivery(PackageView pkg, X509Certificate leaf, PrivateKey key, List<X509Certificate> caChain) {
+  /**
+   * What a spent token produced: the leaf, its key (null when the edge sent a CSR), the chain, and
+   * what the edge receives: the tarball (bundle delivery) or the component configuration (CSR).
+   */
+  public record Delivery(PackageView pkg, X509Certificate leaf, PrivateKey key, List<X509Certificate> caChain,
+      byte[] bundle, String configJson) {
   }
 
   public PackageStore(Vertx vertx, Pool pool, MasterKey masterKey, X509Certificate root, DownloadTokens tokens,
@@ -138,6 +145,13 @@ public final class PackageStore {
     UUID id = UUID.randomUUID();
     String secret = DownloadTokens.newSecret();
     OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plus(life);
+    // the token first: if it cannot be made, no package exists that nobody holds a token for
+    return vertx.executeBlocking(() -> tokens.sign(new DownloadTokens.Claims(id, secret, settings.api())), false)
+        .compose(token -> insert(id, secret, expires, spec, slug, actor).map(view -> new Ticket(view, token)));
+  }
+
+  private Future<PackageView> insert(UUID id, String secret, OffsetDateTime expires, ComponentCertSpec spec,
+      String slug, String actor) {
     return pool.withTransaction(conn -> conn.preparedQuery(ACTIVE_TENANT).execute(Tuple.of(slug)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.failedFuture(new StoreException(StoreException.Kind.NOT_FOUND, "no tenant '" + slug + "'"));
@@ -148,7 +162,10 @@ public final class PackageStore {
             "tenant '" + slug + "' is suspended"));
       }
       UUID tenant = t.getUUID("id");
-      return conn.preparedQuery(OPEN_FOR_COMPONENT).execute(Tuple.of(tenant, spec.componentId(), spec.partitionId()))
+      return conn.preparedQuery(TenantStore.SIGNING_CA).execute(Tuple.of(slug)).compose(cas -> cas.size() == 0
+          ? Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT, "no_signing_ca", "tenant '" + slug
+              + "' has no active CA whose key is stored here (import its CA first): a package could never be delivered"))
+          : conn.preparedQuery(OPEN_FOR_COMPONENT).execute(Tuple.of(tenant, spec.componentId(), spec.partitionId()))
           .compose(open -> {
             if (open.size() > 0) {
               return Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT, "package_exists",
@@ -163,8 +180,8 @@ public final class PackageStore {
                     .put("partition_id", spec.partitionId()).put("expires_at", expires.toString())))
                 .map(x -> new PackageView(id, tenant, slug, spec.componentId(), spec.componentType(),
                     spec.partitionId(), "issued", OffsetDateTime.now(ZoneOffset.UTC), expires, null, null, null, null, actor));
-          });
-    })).map(view -> new Ticket(view, tokens.sign(new DownloadTokens.Claims(id, secret, settings.api()))));
+          }));
+    }));
   }
 
   /** Packages, newest first, of one tenant or (slug null) of all; expired unspent ones show as expired. */
@@ -206,42 +223,52 @@ public final class PackageStore {
   }
 
   /**
-   * Spends a download token: verifies its signature, that it names this package and matches the stored
-   * hash, that the package is unspent, unexpired and unrevoked and its tenant active; then issues the
-   * certificate (for the CSR's key when {@code csrPem} is given, else for a new key) and marks the package
-   * delivered. Every refusal is a {@link StoreException} with a reason code and writes nothing (but an
-   * expired package is marked expired).
+   * Spends a download token. Checks, without holding anything: the token's signature (off the event
+   * loop), that it names this package and matches the stored hash, that the package is unspent,
+   * unexpired and unrevoked and its tenant active. Then, on a worker thread and still holding nothing,
+   * checks the CSR (when {@code csrPem} is given), issues the certificate (for the CSR's key or a new
+   * one) and builds what the edge receives (the tarball, or the config for a CSR). Only then a short
+   * transaction locks the package row, checks again that it is unspent (a racing download loses here)
+   * and records certificate, delivery and audit. Every refusal is a {@link StoreException} with a
+   * reason code and writes nothing (an expired package is marked expired); a failure before the commit
+   * leaves the token unspent.
    */
   public Future<Delivery> deliver(UUID id, String token, String csrPem, String remote) {
-    DownloadTokens.Claims claims;
-    try {
-      claims = tokens.verify(token);
-    } catch (TokenException e) {
-      StoreException.Kind kind = "token_forged".equals(e.reason()) ? StoreException.Kind.FORBIDDEN
-          : StoreException.Kind.INVALID;
-      return Future.failedFuture(new StoreException(kind, e.reason(), e.getMessage()));
+    return vertx.executeBlocking(() -> tokens.verify(token), false)
+        .recover(err -> Future.failedFuture(err instanceof TokenException e
+            ? new StoreException("token_forged".equals(e.reason()) ? StoreException.Kind.FORBIDDEN
+                : StoreException.Kind.INVALID, e.reason(), e.getMessage())
+            : err))
+        .compose(claims -> {
+          if (!claims.packageId().equals(id)) {
+            return Future.failedFuture(new StoreException(StoreException.Kind.FORBIDDEN, "token_mismatch",
+                "the download token is for another package"));
+          }
+          byte[] hash = DownloadTokens.secretHash(claims.downloadSecret());
+          return pool.preparedQuery(READ).execute(Tuple.of(id))
+              .compose(rows -> spendable(rows, id, hash))
+              .compose(p -> prepare(p, csrPem))
+              .compose(prepared -> commit(id, hash, prepared, remote));
+        })
+        .recover(err -> expiredOutside(id, err));
+  }
+
+  /** The package row when its token may be spent; else the refusal. */
+  private Future<Row> spendable(RowSet<Row> rows, UUID id, byte[] hash) {
+    if (rows.size() == 0) {
+      return Future.failedFuture(new StoreException(StoreException.Kind.NOT_FOUND, "package_not_found",
+          "no package " + id));
     }
-    if (!claims.packageId().equals(id)) {
-      return Future.failedFuture(new StoreException(StoreException.Kind.FORBIDDEN, "token_mismatch",
-          "the download token is for another package"));
+    Row p = rows.iterator().next();
+    if (!MessageDigest.isEqual(hash, p.getBuffer("download_token_hash").getBytes())) {
+      return Future.failedFuture(new StoreException(StoreException.Kind.FORBIDDEN, "token_forged",
+          "the download token does not match this package"));
     }
-    byte[] hash = DownloadTokens.secretHash(claims.downloadSecret());
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(Tuple.of(id)).compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.failedFuture(new StoreException(StoreException.Kind.NOT_FOUND, "package_not_found",
-            "no package " + id));
-      }
-      Row p = rows.iterator().next();
-      if (!MessageDigest.isEqual(hash, p.getBuffer("download_token_hash").getBytes())) {
-        return Future.failedFuture(new StoreException(StoreException.Kind.FORBIDDEN, "token_forged",
-            "the download token does not match this package"));
-      }
-      return refusal(conn, p).compose(v -> issue(conn, p, csrPem, remote));
-    })).recover(err -> expiredOutside(id, err));
+    return refusal(p).map(p);
   }
 
   /** The package's state allows no delivery: fails with the reason; succeeds when it may be spent. */
-  private Future<Void> refusal(SqlConnection conn, Row p) {
+  private static Future<Void> refusal(Row p) {
     String state = p.getString("state");
     return switch (state) {
       case "delivered", "activated" -> gone("package_already_downloaded", "package " + p.getUUID("id")
@@ -262,7 +289,7 @@ public final class PackageStore {
     };
   }
 
-  /** An expiry found inside the transaction: the transaction rolls back, then the state is written alone. */
+  /** An expiry found on the way: after the read (or the rolled-back transaction), the state is written alone. */
   private static final class Expired extends RuntimeException {
     final UUID id;
     final OffsetDateTime at;
@@ -282,12 +309,16 @@ public final class PackageStore {
         "package " + id + " expired at " + e.at + "; create a new package"));
   }
 
-  private Future<Delivery> issue(SqlConnection conn, Row p, String csrPem, String remote) {
-    UUID tenant = p.getUUID("tenant_id");
+  /** A certificate issued and what the edge will receive, made before anything is written. */
+  private record Prepared(Row pkg, ComponentCertSpec spec, String caSpki, CertAndKey leaf, X509Certificate ca,
+      byte[] bundle, String configJson, String delivery) {
+  }
+
+  private Future<Prepared> prepare(Row p, String csrPem) {
     String slug = p.getString("slug");
     ComponentCertSpec spec = spec(slug, p.getString("component_id"), p.getString("partition_id"),
         p.getString("component_type"));
-    return conn.preparedQuery(TenantStore.SIGNING_CA).execute(Tuple.of(slug)).compose(cas -> {
+    return pool.preparedQuery(TenantStore.SIGNING_CA).execute(Tuple.of(slug)).compose(cas -> {
       if (cas.size() == 0) {
         return Future.failedFuture(new StoreException(StoreException.Kind.CONFLICT, "no_signing_ca",
             "tenant '" + slug + "' has no active CA whose key is stored"));
@@ -296,12 +327,20 @@ public final class PackageStore {
       String spki = ca.getString("spki_sha256");
       String caPem = ca.getString("certificate_pem");
       byte[] sealed = ca.getBuffer("private_key_enc").getBytes();
-      return vertx.executeBlocking(() -> sign(spec, csrPem, caPem, sealed, spki), false)
-          .compose(signed -> record(conn, p, tenant, spec, spki, caPem, signed, csrPem == null ? "bundle" : "csr", remote));
+      return vertx.executeBlocking(() -> {
+        X509Certificate caCert = Pem.readCertificates(caPem).get(0);
+        CertAndKey leaf = sign(spec, csrPem, caCert, sealed, spki);
+        EdgePackage.Contents contents = new EdgePackage.Contents(p.getUUID("id"), p.getUUID("tenant_id"), slug,
+            spec.componentId(), spec.componentType(), spec.partitionId(), slug, settings.gatewayAddr(),
+            settings.serverName(), leaf.certificate(), leaf.privateKey(), List.of(caCert, root), null);
+        return csrPem == null
+            ? new Prepared(p, spec, spki, leaf, caCert, EdgePackage.build(contents), null, "bundle")
+            : new Prepared(p, spec, spki, leaf, caCert, null, EdgePackage.configJson(contents), "csr");
+      }, false);
     });
   }
 
-  private CertAndKey sign(ComponentCertSpec spec, String csrPem, String caPem, byte[] sealed, String spki) {
+  private CertAndKey sign(ComponentCertSpec spec, String csrPem, X509Certificate caCert, byte[] sealed, String spki) {
     PublicKey csrKey = null;
     if (csrPem != null) {
       try {
@@ -310,31 +349,38 @@ public final class PackageStore {
         throw new StoreException(StoreException.Kind.INVALID, e.reason(), e.getMessage());
       }
     }
-    X509Certificate caCert = Pem.readCertificates(caPem).get(0);
     CertAndKey ca = new CertAndKey(caCert, masterKey.openPrivateKey(sealed, spki));
     return csrKey == null ? Pki.issueComponent(ca, spec)
         : new CertAndKey(Pki.issueComponentForKey(ca, spec, csrKey), null);
   }
 
-  private Future<Delivery> record(SqlConnection conn, Row p, UUID tenant, ComponentCertSpec spec, String spki,
-      String caPem, CertAndKey leaf, String delivery, String remote) {
-    X509Certificate c = leaf.certificate();
+  /** The short transaction: lock, check again (a racing download loses here), record. */
+  private Future<Delivery> commit(UUID id, byte[] hash, Prepared prepared, String remote) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(Tuple.of(id))
+        .compose(rows -> spendable(rows, id, hash))
+        .compose(p -> record(conn, p, prepared, remote)));
+  }
+
+  private Future<Delivery> record(SqlConnection conn, Row p, Prepared prepared, String remote) {
+    X509Certificate c = prepared.leaf().certificate();
+    ComponentCertSpec spec = prepared.spec();
+    UUID tenant = p.getUUID("tenant_id");
     String serial = Fingerprints.serialHex(c.getSerialNumber());
     UUID id = p.getUUID("id");
     OffsetDateTime notAfter = c.getNotAfter().toInstant().atOffset(ZoneOffset.UTC);
-    return conn.preparedQuery(INSERT_ISSUED).execute(Tuple.tuple(Arrays.asList(serial, tenant, spki, spec.componentId(),
-            spec.componentType(), spec.partitionId(), Fingerprints.sha256Hex(c), notAfter, id)))
-        .compose(x -> conn.preparedQuery(DELIVERED).execute(Tuple.of(id, delivery, serial)))
+    return conn.preparedQuery(INSERT_ISSUED).execute(Tuple.tuple(Arrays.asList(serial, tenant, prepared.caSpki(),
+            spec.componentId(), spec.componentType(), spec.partitionId(), Fingerprints.sha256Hex(c), notAfter, id)))
+        .compose(x -> conn.preparedQuery(DELIVERED).execute(Tuple.of(id, prepared.delivery(), serial)))
         .compose(x -> AuditLog.append(conn, "edge:" + remote, "package.deliver", tenant, new JsonObject()
-            .put("package_id", id.toString()).put("delivery", delivery).put("serial", serial)
-            .put("component_id", spec.componentId()).put("ca_spki_sha256", spki)))
+            .put("package_id", id.toString()).put("delivery", prepared.delivery()).put("serial", serial)
+            .put("component_id", spec.componentId()).put("ca_spki_sha256", prepared.caSpki())))
         .map(x -> {
-          X509Certificate caCert = Pem.readCertificates(caPem).get(0);
           PackageView v = view(p);
           PackageView delivered = new PackageView(v.id(), v.tenantId(), v.tenantSlug(), v.componentId(),
               v.componentType(), v.partitionId(), "delivered", v.createdAt(), v.expiresAt(),
-              OffsetDateTime.now(ZoneOffset.UTC), null, delivery, serial, v.createdBy());
-          return new Delivery(delivered, c, leaf.privateKey(), List.of(caCert, root));
+              OffsetDateTime.now(ZoneOffset.UTC), null, prepared.delivery(), serial, v.createdBy());
+          return new Delivery(delivered, c, prepared.leaf().privateKey(), List.of(prepared.ca(), root),
+              prepared.bundle(), prepared.configJson());
         });
   }
 

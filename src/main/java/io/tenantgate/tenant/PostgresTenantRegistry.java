@@ -66,13 +66,25 @@ public final class PostgresTenantRegistry implements TenantRegistry {
    * start-up). A missing or malformed master key fails here with a message naming what to set.
    */
   public static PostgresTenantRegistry create(Vertx vertx, RegistryConfig config, Map<String, String> env) {
-    MasterKey key = MasterKey.load(config.masterKeyFile(), env);
+    return create(vertx, config, env, true);
+  }
+
+  /**
+   * @param needsMasterKey false for an edge-only gateway (no admin API, no enrollment): it reads the
+   *     registry but never opens a CA key, so it loads the master key only when one is configured, and an
+   *     edge pod need not hold the key that opens every tenant CA
+   */
+  public static PostgresTenantRegistry create(Vertx vertx, RegistryConfig config, Map<String, String> env,
+      boolean needsMasterKey) {
+    boolean configured = config.masterKeyFile() != null || (env.get(MasterKey.ENV) != null
+        && !env.get(MasterKey.ENV).isBlank());
+    MasterKey key = needsMasterKey || configured ? MasterKey.load(config.masterKeyFile(), env) : null;
     Database db = Database.create(vertx, config.postgres(), env);
     return new PostgresTenantRegistry(vertx, db, key, config.postgres().notifyDebounce(),
         config.postgres().reconnectBackoffMax());
   }
 
-  /** The key tenant CA keys are sealed with (the admin stores and the token signer share it). */
+  /** The key tenant CA keys are sealed with (the admin stores and the token signer share it); null on an edge-only gateway without one. */
   public MasterKey masterKey() {
     return masterKey;
   }
@@ -90,7 +102,8 @@ public final class PostgresTenantRegistry implements TenantRegistry {
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
     return Future.<Void>future(p -> context.runOnContext(v -> db.migrate()
-        .compose(m -> MasterKeyCheck.verify(db.pool(), masterKey, db.schema()))
+        .compose(m -> masterKey == null ? Future.<Void>succeededFuture()
+            : MasterKeyCheck.verify(db.pool(), masterKey, db.schema()))
         .compose(x -> listen())
         .compose(x -> read(1))
         .map(s -> {

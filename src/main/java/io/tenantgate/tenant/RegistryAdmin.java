@@ -46,12 +46,28 @@ public interface RegistryAdmin {
   /** Which store this is, for messages ("postgres schema tenantgate", "file /x/registry.json"). */
   String describe();
 
+  /** The CN trust domain ({@code identity.trustDomain}) certificates issued here must use. */
+  String trustDomain();
+
+  /** The SPIFFE trust domain ({@code identity.spiffeTrustDomain}) of issued certificates' URI SANs. */
+  String spiffeTrustDomain();
+
   Future<Void> close();
 
   /** The Postgres store: the three stores of the admin API, behind this one interface. */
   static RegistryAdmin of(TenantStore tenants, CertStore certs, PackageStore packages, String describe,
-      java.util.function.Supplier<Future<Void>> close) {
+      String trustDomain, String spiffeTrustDomain, java.util.function.Supplier<Future<Void>> close) {
     return new RegistryAdmin() {
+      @Override
+      public String trustDomain() {
+        return trustDomain;
+      }
+
+      @Override
+      public String spiffeTrustDomain() {
+        return spiffeTrustDomain;
+      }
+
       @Override
       public Future<Tenant> createTenant(String slug, String name, String actor) {
         return tenants.createTenant(slug, name, actor);

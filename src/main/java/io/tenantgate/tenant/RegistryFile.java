@@ -26,7 +26,7 @@ import java.util.UUID;
  * </pre>
  */
 public final class RegistryFile {
-  private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("[0-9a-fA-F:]{1,64}");
+  private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("(?=.*[0-9a-fA-F])[0-9a-fA-F:]{1,64}");
 
   private final JsonObject doc;
 

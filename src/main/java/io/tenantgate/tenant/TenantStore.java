@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * sealing run on worker threads.
  */
 public final class TenantStore {
-  private static final Pattern SERIAL = Pattern.compile("[0-9a-fA-F:]{1,64}");
+  private static final Pattern SERIAL = Pattern.compile("(?=.*[0-9a-fA-F])[0-9a-fA-F:]{1,64}");
   private static final Duration CA_VALIDITY = Duration.ofDays(3 * 365);
 
   private static final String INSERT_TENANT = "INSERT INTO tenants (id, slug, name, status) VALUES ($1, $2, $3, 'active')";
@@ -182,7 +182,7 @@ public final class TenantStore {
           .compose(x -> AuditLog.append(conn, actor, "cert.revoke", tenant,
               new JsonObject().put("serial", serial).put("reason", why)))
           .map(true);
-    }));
+    })).recover(err -> translate(err, "serial " + serial + " cannot be revoked"));
   }
 
   /**

@@ -208,8 +208,9 @@ class AdminApiIT {
     assertEquals(1, cas.size());
     assertTrue(cas.getJsonObject(0).getBoolean("key_stored"));
     String caSpki = cas.getJsonObject(0).getString("spki_sha256");
-    assertEquals(1, count("SELECT count(*) FROM tenant_cas WHERE spki_sha256 = $1 AND private_key_enc IS NOT NULL"
-        + " AND position('PRIVATE KEY' in encode(private_key_enc, 'escape')) = 0", caSpki));
+    // stored sealed: format version 1, not a DER key (TenantStoreIT opens it with the master key)
+    assertEquals(1, count("SELECT count(*) FROM tenant_cas WHERE spki_sha256 = $1 AND get_byte(private_key_enc, 0) = 1",
+        caSpki));
     assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'tenant.create' AND actor = $1"
         + " AND detail->>'slug' = $2", "admin:" + AdminFixture.ADMIN_CN, slug));
 
@@ -305,6 +306,12 @@ class AdminApiIT {
     assertEquals(409, openAgain.status());
     assertEquals("package_exists", openAgain.json().getString("reason"));
 
+    Response hugeTtl = call(admin, HttpMethod.POST, "/api/v1/packages", new JsonObject().put("tenant", slug)
+        .put("component_id", "agent-t").put("ttl", "999999999999999d"));
+    assertEquals(400, hugeTtl.status(), hugeTtl.body().toString());
+    assertEquals("ttl", hugeTtl.json().getJsonArray("errors").getJsonObject(0).getString("field"));
+    assertEquals(400, call(admin, HttpMethod.POST, "/api/v1/certificates/revoke", new JsonObject().put("serial", ":"))
+        .status());
     String tokenA = pkgA.getString("token");
     String idA = pkgA.getString("id");
     int dot = tokenA.lastIndexOf('.');
@@ -314,6 +321,11 @@ class AdminApiIT {
     assertRefused(download(idA, "edgepkg-v2:garbage"), 400, "token_malformed");
     assertRefused(download(idA, "not-a-token"), 400, "token_malformed");
     assertRefused(download(pkgB.getString("id"), tokenA), 403, "token_mismatch");
+    // correctly signed (the master key's signer) for this package, but not the secret it was issued with
+    String wrongSecret = io.tenantgate.pki.DownloadTokens.fromMasterKey(pg.masterKey).sign(
+        new io.tenantgate.pki.DownloadTokens.Claims(java.util.UUID.fromString(idA),
+            io.tenantgate.pki.DownloadTokens.newSecret(), "https://localhost:50061"));
+    assertRefused(download(idA, wrongSecret), 403, "token_forged");
     assertRefused(download(idA, null), 401, "token_missing");
     assertRefused(Http.send(enroll, new RequestOptions().setMethod(HttpMethod.POST)
         .setURI("/api/edge-packages/" + idA + "/bundle?token=" + tokenA), null), 400, "token_in_url");
@@ -332,6 +344,54 @@ class AdminApiIT {
     assertTrue(gwA.gateway.metrics().count("tenantgate.enrollments", "delivery", "bundle", "outcome", "token_forged",
         "tenant", "other") + gwA.gateway.metrics().registry().find("tenantgate.enrollments").tag("outcome", "token_forged")
         .counters().stream().mapToDouble(c -> c.count()).sum() >= 1);
+  }
+
+  @Test
+  void racingDownloadsOfOneTokenYieldExactlyOneBundleAndASuspendedTenantGetsNone() {
+    String slug = newSlug();
+    createTenant(slug);
+    JsonObject pkg = createPackage(slug, "agent-race");
+    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST)
+        .setURI("/api/edge-packages/" + pkg.getString("id") + "/bundle")
+        .putHeader(EnrollmentVerticle.TOKEN_HEADER, pkg.getString("token"));
+    List<Future<Response>> racing = new java.util.ArrayList<>();
+    List<HttpClient> clients = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      // one client (one connection) each, kept referenced: Vert.x closes an unreferenced client
+      clients.add(adm.enrollClient(vertxA, gwA.gateway.enrollPort()));
+      racing.add(Http.sendAsync(clients.get(i), ro, null));
+    }
+    Await.result(Future.join(racing));
+    long ok = racing.stream().filter(f -> f.result().status() == 200).count();
+    long gone = racing.stream().filter(f -> f.result().status() == 410
+        && "package_already_downloaded".equals(f.result().json().getString("reason"))).count();
+    assertEquals(1, ok, "exactly one download");
+    assertEquals(7, gone);
+    assertEquals(1, count("SELECT count(*) FROM issued_certificates WHERE package_id = $1",
+        java.util.UUID.fromString(pkg.getString("id"))));
+    assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'package.deliver' AND detail->>'package_id' = $1",
+        pkg.getString("id")));
+    clients.forEach(HttpClient::close);
+
+    JsonObject later = createPackage(slug, "agent-late");
+    assertEquals(200, call(admin, HttpMethod.POST, "/api/v1/tenants/" + slug + "/suspend", null).status());
+    assertRefused(download(later.getString("id"), later.getString("token")), 403, "tenant_suspended");
+    assertEquals(200, call(admin, HttpMethod.POST, "/api/v1/tenants/" + slug + "/resume", null).status());
+    assertEquals(200, download(later.getString("id"), later.getString("token")).status(), "the refused try did not spend it");
+  }
+
+  @Test
+  void bodiesOverTheLimitsAreRefusedWith413() {
+    String big = "x".repeat(70 * 1024);
+    Response admin413 = call(admin, HttpMethod.POST, "/api/v1/tenants", new JsonObject().put("slug", newSlug())
+        .put("name", big));
+    assertRefused(admin413, 413, "body_too_large");
+    String slug = newSlug();
+    createTenant(slug);
+    JsonObject pkg = createPackage(slug, "agent-big");
+    assertRefused(enrollCsr(pkg.getString("id"), pkg.getString("token"), "y".repeat(40 * 1024)), 413, "body_too_large");
+    assertEquals("issued", call(admin, HttpMethod.GET, "/api/v1/packages/" + pkg.getString("id"), null).json()
+        .getString("state"));
   }
 
   private static void assertRefused(Response r, int status, String reason) {
@@ -434,8 +494,11 @@ class AdminApiIT {
     ClientCert bystander = issue(slug, "agent-ok");
     Promise<Long> h2A = openH2(gwA, victim);
     Promise<Long> h2B = openH2(gwB, victim);
+    GrpcEdgeClient grpcA = GrpcEdgeClient.connect(vertxA, gwA, victim);
     GrpcEdgeClient grpc = GrpcEdgeClient.connect(vertxB, gwB, victim);
+    GrpcEdgeClient.Bidi bidiA = grpcA.bidi(GrpcStubCore.BIDI);
     GrpcEdgeClient.Bidi bidi = grpc.bidi(GrpcStubCore.BIDI);
+    assertEquals("hello", Await.result(bidiA.exchange(Buffer.buffer("hello")), Duration.ofSeconds(5)).toString());
     assertEquals("hello", Await.result(bidi.exchange(Buffer.buffer("hello")), Duration.ofSeconds(5)).toString());
 
     long start = System.nanoTime();
@@ -445,10 +508,16 @@ class AdminApiIT {
     assertTrue(r.json().getBoolean("changed"));
     long a = (Await.result(h2A.future(), PROPAGATION) - start) / 1_000_000;
     long b = (Await.result(h2B.future(), PROPAGATION) - start) / 1_000_000;
+    GrpcEdgeClient.Outcome endedA = Await.result(bidiA.outcome(), PROPAGATION);
     GrpcEdgeClient.Outcome ended = Await.result(bidi.outcome(), PROPAGATION);
     long g = (System.nanoTime() - start) / 1_000_000;
-    System.out.printf("admin revoke -> h2 closed on A %d ms, on B %d ms; gRPC bidi on B ended by %d ms (%s)%n", a, b, g,
-        ended.status());
+    System.out.printf("admin revoke -> h2 closed on A %d ms, on B %d ms; gRPC bidi on A and B ended by %d ms (%s / %s)%n",
+        a, b, g, endedA.status(), ended.status());
+    // measured from before the admin call: API, commit, NOTIFY, re-read and close, all within the second
+    assertTrue(a < 1_000 && b < 1_000 && g < 1_000, "closed after " + a + " / " + b + " / " + g + " ms");
+    for (GrpcEdgeClient.Outcome o : List.of(endedA, ended)) {
+      assertNotEquals(io.vertx.grpc.common.GrpcStatus.OK, o.status(), "the stream did not end normally: " + o);
+    }
     for (GatewayFixture gw : List.of(gwA, gwB)) {
       int before = gw.core.count();
       Response refused = get(gw.h1(victim), "/after");
@@ -458,6 +527,7 @@ class AdminApiIT {
       assertEquals(200, get(gw.h1(bystander), "/unaffected").status());
     }
     grpc.close();
+    grpcA.close();
 
     // by fingerprint, once; again = unchanged
     String fp = Fingerprints.sha256Hex(bystander.certAndKey().certificate());

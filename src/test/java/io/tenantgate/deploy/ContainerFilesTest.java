@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tenantgate.config.EdgeConfig;
+import io.tenantgate.admin.EnrollmentVerticle;
+import io.tenantgate.config.AdminConfig;
 import io.tenantgate.config.GatewayConfig;
-import io.tenantgate.config.OpsConfig;
+import io.tenantgate.config.OnboardingConfig;
+import io.tenantgate.config.PostgresConfig;
 import io.tenantgate.config.RegistryConfig;
 import io.tenantgate.config.RouteConfig;
+import io.tenantgate.pki.MasterKey;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +30,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * docker/Dockerfile, .dockerignore and docker/compose.yaml, checked statically (no Docker engine on
- * the build machines) against what the jar really uses: the jar path the build produces, the ports
- * and config keys the config records accept, the ops listener's health path.
+ * docker/Dockerfile, .dockerignore, docker/compose.yaml and docker/README.md, checked statically (no
+ * Docker engine on the build machines) against what the jar really uses: the jar path the build
+ * produces, the ports (edge, ops, admin, enrollment) and config keys the config records accept, the
+ * ops listener's health path, the Postgres store's settings, the enrollment path and token header.
  */
 class ContainerFilesTest {
   private static final Dockerfile DOCKER = Dockerfile.parse(DeployFiles.read(DOCKERFILE));
@@ -119,9 +124,10 @@ class ContainerFilesTest {
         exposed.add(Integer.parseInt(p.replace("/tcp", "")));
       }
     });
-    assertEquals(Set.of(config.edge().port(), config.ops().port()), exposed, "EXPOSE = edge.port and ops.port");
-    assertEquals(Set.of(EdgeConfig.DEFAULT_PORT, OpsConfig.DEFAULT_PORT), exposed,
-        "the image documents the default ports; a default changed in code must change here");
+    assertEquals(new HashSet<>(DeployFiles.listenerPorts(config).values()), exposed,
+        "EXPOSE = the stack's listeners: edge.port, ops.port, admin.port, onboarding.port");
+    assertEquals(new HashSet<>(DeployFiles.defaultPorts().values()), exposed,
+        "the image documents the default ports (edge, ops, admin, enrollment); a default changed in code must change here");
     String healthcheck = DOCKER.runtime().last("HEALTHCHECK");
     assertProbesReadiness(healthcheck, config.ops().port(), "HEALTHCHECK");
   }
@@ -197,13 +203,11 @@ class ContainerFilesTest {
       tmp |= t.asText().startsWith("/tmp:") && List.of(t.asText().split("[:,]")).contains("exec");
     }
     assertTrue(tmp, "a tmpfs /tmp mounted exec (Netty's native libraries are loaded from it)");
-    Map<Integer, String> published = new HashMap<>();
-    for (JsonNode p : GATEWAY.path("ports")) {
-      String[] parts = p.asText().split(":");
-      published.put(Integer.parseInt(parts[parts.length - 1]), p.asText());
-    }
-    assertEquals(Set.of(config.edge().port(), config.ops().port()), published.keySet(), "published container ports");
+    Map<Integer, String> published = published();
+    assertEquals(new HashSet<>(DeployFiles.listenerPorts(config).values()), published.keySet(),
+        "published container ports = the listeners the stack's config runs");
     assertTrue(published.get(config.ops().port()).startsWith("127.0.0.1:"), "ops is published to this host only");
+    assertTrue(published.get(config.admin().port()).startsWith("127.0.0.1:"), "the admin API is published to this host only");
     for (Path file : DeployFiles.filesRead(config)) {
       String source = mountSource(GATEWAY, file.toString());
       assertTrue(source.startsWith("./data/gateway/"), file + " comes from what generate-certs.sh writes: " + source);
@@ -216,6 +220,24 @@ class ContainerFilesTest {
     Duration drain = config.shutdown().grace().plus(config.nats().enabled() ? config.nats().drainTimeout() : Duration.ZERO);
     assertTrue(stop.compareTo(drain) > 0, "stop_grace_period " + stop + " must exceed shutdown.grace + nats.drainTimeout "
         + drain);
+  }
+
+  /** Compose's published ports: container port -> the whole "[ip:]host:container" entry. */
+  private static Map<Integer, String> published() {
+    Map<Integer, String> published = new HashMap<>();
+    for (JsonNode p : GATEWAY.path("ports")) {
+      String[] parts = p.asText().split(":");
+      published.put(Integer.parseInt(parts[parts.length - 1]), p.asText());
+    }
+    return published;
+  }
+
+  /** The host port compose publishes {@code containerPort} on. */
+  private static int hostPort(int containerPort) {
+    String entry = published().get(containerPort);
+    assertNotNull(entry, "compose publishes container port " + containerPort);
+    String[] parts = entry.split(":");
+    return Integer.parseInt(parts[parts.length - 2]);
   }
 
   private static Duration parseSeconds(String s) {
@@ -243,8 +265,82 @@ class ContainerFilesTest {
       assertTrue(core.path("command").toString().contains("\"" + r.upstream().getPort() + "\""),
           "the core service listens on the route's port " + r.upstream().getPort());
     }
-    assertTrue(services.path("postgres").isObject(), "Postgres is part of the stack (registry store, onboarding)");
-    // the registry is a file today; docker/README.md says so and what changes with the Postgres store
-    assertEquals(RegistryConfig.StoreType.FILE, config.registry().store());
+    // the registry is the stack's Postgres, reached as the compose service with its user, database and password
+    assertEquals(RegistryConfig.StoreType.POSTGRES, config.registry().store(), "the stack runs the Postgres store");
+    URI db = URI.create(config.registry().postgres().url().replaceFirst("^postgresql:", "http:"));
+    JsonNode postgres = services.path(db.getHost());
+    assertTrue(postgres.isObject(), "registry.postgres.url names the compose service " + db.getHost());
+    assertTrue(postgres.path("image").asText().startsWith("postgres:"), "a Postgres image");
+    JsonNode pgEnv = postgres.path("environment");
+    assertEquals(pgEnv.path("POSTGRES_DB").asText(), db.getPath().substring(1), "the database the URL names");
+    assertEquals(pgEnv.path("POSTGRES_USER").asText(), config.registry().postgres().user(), "registry.postgres.user");
+    assertEquals(null, config.registry().postgres().passwordFile(), "the password comes from the environment");
+    assertEquals(pgEnv.path("POSTGRES_PASSWORD").asText(), GATEWAY.path("environment").path(PostgresConfig.PASSWORD_ENV)
+        .asText(), "the gateway's " + PostgresConfig.PASSWORD_ENV + " is the postgres service's password");
+    assertEquals("service_healthy", GATEWAY.path("depends_on").path(db.getHost()).path("condition").asText(),
+        "the gateway starts once Postgres is ready (it migrates at start)");
+    assertTrue(config.registry().masterKeyFile() != null || GATEWAY.path("environment").has(MasterKey.ENV),
+        "the master key: registry.masterKeyFile (mounted from what generate-certs.sh writes) or " + MasterKey.ENV);
+    assertNotNull(config.registry().rootCaKeyFile(), "the stack signs new tenants' CAs itself (docker/README.md)");
+  }
+
+  @Test
+  void composeRunsTheAdminApiAndEnrollmentAndTellsEdgesThePublishedAddresses() {
+    GatewayConfig config = stackConfig();
+    assertTrue(config.admin().enabled(), "admin.enabled: docker/README.md onboards tenants through it");
+    assertTrue(config.onboarding().enabled(), "onboarding.enabled: edges download their packages from it");
+    assertEquals(AdminConfig.DEFAULT_PORT, config.admin().port(), "admin.port is the code's default");
+    assertEquals(OnboardingConfig.DEFAULT_PORT, config.onboarding().port(), "onboarding.port is the code's default");
+    assertNotNull(config.admin().clientCaFile(), "admin.clientCaFile: the platform admin CA");
+    assertTrue(config.admin().allowedSubjects().contains("admin.platform.serviceradar"),
+        "the operator certificate generate-certs.sh makes (tenantgate dev's admin CN) is allowed");
+    // packages tell edges where to fetch and where to connect: the addresses compose publishes
+    URI publicUrl = URI.create(config.onboarding().publicUrl());
+    assertEquals(hostPort(config.onboarding().port()), publicUrl.getPort(), "onboarding.publicUrl's port is published");
+    String[] addr = config.onboarding().gatewayAddr().split(":");
+    assertEquals(hostPort(config.edge().port()), Integer.parseInt(addr[1]), "onboarding.gatewayAddr's port is published");
+    assertEquals("localhost", publicUrl.getHost(), "the server certificate generate-certs.sh makes is for localhost");
+    assertEquals("localhost", addr[0]);
+    assertEquals("localhost", config.onboarding().serverName());
+  }
+
+  private static final Pattern HTTPS_LOCALHOST = Pattern.compile("https://localhost:(\\d+)(/[^\\s'\"]*)?");
+  private static final Pattern HTTP_OPS = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)(/[^\\s'\"`)]*)?");
+
+  @Test
+  void theReadmeWalkThroughUsesThePortsPathsAndConfigOfTheStack() {
+    GatewayConfig config = stackConfig();
+    String readme = DeployFiles.read(COMPOSE.getParent().resolve("README.md"));
+    Matcher https = HTTPS_LOCALHOST.matcher(readme);
+    int urls = 0;
+    while (https.find()) {
+      urls++;
+      int port = Integer.parseInt(https.group(1));
+      String path = https.group(2) == null ? "/" : https.group(2);
+      String url = https.group();
+      if (path.startsWith(DeployFiles.ENROLL_PREFIX)) {
+        assertEquals(hostPort(config.onboarding().port()), port, url + ": enrollment is on onboarding.port");
+      } else if (path.startsWith("/api/v1/")) {
+        assertEquals(hostPort(config.admin().port()), port, url + ": the admin API is on admin.port");
+      } else {
+        assertEquals(hostPort(config.edge().port()), port, url + ": agents connect to edge.port");
+      }
+    }
+    assertTrue(urls >= 5, "docker/README.md shows the admin API, enrollment and edge calls: " + urls);
+    assertTrue(readme.contains(DeployFiles.ENROLL_PREFIX + "$ID" + DeployFiles.BUNDLE_SUFFIX), "the package download");
+    assertTrue(readme.contains("https://localhost:" + hostPort(config.admin().port()) + DeployFiles.ADMIN_TENANTS),
+        "an admin API call");
+    Matcher ops = HTTP_OPS.matcher(readme);
+    while (ops.find()) {
+      assertEquals(hostPort(config.ops().port()), Integer.parseInt(ops.group(1)), ops.group() + ": ops.port");
+    }
+    assertTrue(readme.contains("-H \"" + EnrollmentVerticle.TOKEN_HEADER + ": $TOKEN\""),
+        "the token travels in the header the enrollment listener reads (" + EnrollmentVerticle.TOKEN_HEADER + ")");
+    String imageConfig = DeployFiles.configArg(Dockerfile.exec(DOCKER.runtime().last("CMD")));
+    assertTrue(readme.contains("run --rm") && readme.contains("--config " + imageConfig),
+        "the CLI runs in the stack's container with the config the gateway reads (" + imageConfig + ")");
+    for (String command : List.of("tg tenant create", "tg package create", "tg cert revoke", "tg tenant suspend")) {
+      assertTrue(readme.contains(command), "docker/README.md shows `" + command + "`");
+    }
   }
 }

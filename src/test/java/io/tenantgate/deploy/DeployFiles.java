@@ -3,14 +3,21 @@ package io.tenantgate.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.tenantgate.config.AdminConfig;
+import io.tenantgate.config.EdgeConfig;
 import io.tenantgate.config.GatewayConfig;
+import io.tenantgate.config.OnboardingConfig;
+import io.tenantgate.config.OpsConfig;
+import io.tenantgate.config.RegistryConfig;
 import io.tenantgate.config.RouteConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +38,15 @@ final class DeployFiles {
   static final String LIVE = "/health/live";
   static final String READY = "/health/ready";
   static final String METRICS = "/metrics";
+
+  /**
+   * The paths the deployment docs (docker/README.md) send operators and edges to on the admin and
+   * enrollment listeners. {@code OpsPathsTest} checks that the code routes them and
+   * {@code ComposeStackIT} that a real gateway answers them.
+   */
+  static final String ADMIN_TENANTS = "/api/v1/tenants";
+  static final String ENROLL_PREFIX = "/api/edge-packages/";
+  static final String BUNDLE_SUFFIX = "/bundle";
 
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -58,15 +74,37 @@ final class DeployFiles {
     return GatewayConfig.parseYaml(yaml, Path.of("/etc/tenantgate/config"));
   }
 
-  /** Every file the gateway reads at start or on reload, as named in {@code config}. */
+  /**
+   * Every file the gateway reads at start or on reload, as named in {@code config}: the edge's TLS
+   * material, the registry file or the Postgres store's master key, password and root files, the admin
+   * and enrollment listeners' certificates when they run, the assertion key, upstream CAs.
+   */
   static List<Path> filesRead(GatewayConfig config) {
     List<Path> files = new ArrayList<>();
     files.add(config.edge().tls().certFile());
     files.add(config.edge().tls().keyFile());
     files.add(config.edge().tls().clientCaFile());
     files.addAll(config.edge().tls().crlFiles());
-    if (config.registry().file() != null) {
-      files.add(config.registry().file());
+    RegistryConfig registry = config.registry();
+    if (registry.file() != null) {
+      files.add(registry.file());
+    }
+    if (registry.store() == RegistryConfig.StoreType.POSTGRES) {
+      addIfSet(files, registry.masterKeyFile());
+      addIfSet(files, registry.postgres().passwordFile());
+    }
+    addIfSet(files, registry.rootCaCertFile());
+    addIfSet(files, registry.rootCaKeyFile());
+    AdminConfig admin = config.admin();
+    if (admin.enabled()) {
+      addIfSet(files, admin.clientCaFile());
+      addIfSet(files, admin.certFile());
+      addIfSet(files, admin.keyFile());
+    }
+    OnboardingConfig onboarding = config.onboarding();
+    if (onboarding.enabled()) {
+      addIfSet(files, onboarding.certFile());
+      addIfSet(files, onboarding.keyFile());
     }
     if (config.assertion().enabled() && config.assertion().keyFile() != null) {
       files.add(config.assertion().keyFile());
@@ -77,6 +115,35 @@ final class DeployFiles {
       }
     }
     return files;
+  }
+
+  /**
+   * The listeners {@code config} runs, by the container port names the Kubernetes manifests use:
+   * edge and ops always, admin and enroll when enabled.
+   */
+  static Map<String, Integer> listenerPorts(GatewayConfig config) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ports.put("edge", config.edge().port());
+    ports.put("ops", config.ops().port());
+    if (config.admin().enabled()) {
+      ports.put("admin", config.admin().port());
+    }
+    if (config.onboarding().enabled()) {
+      ports.put("enroll", config.onboarding().port());
+    }
+    return ports;
+  }
+
+  /** The port the code listens on by default, per listener name (what the deployments must use). */
+  static Map<String, Integer> defaultPorts() {
+    return Map.of("edge", EdgeConfig.DEFAULT_PORT, "ops", OpsConfig.DEFAULT_PORT, "admin", AdminConfig.DEFAULT_PORT,
+        "enroll", OnboardingConfig.DEFAULT_PORT);
+  }
+
+  private static void addIfSet(List<Path> files, Path file) {
+    if (file != null) {
+      files.add(file);
+    }
   }
 
   /** The jar {@code mvn package} produces: target/&lt;finalName&gt;.jar from pom.xml. */

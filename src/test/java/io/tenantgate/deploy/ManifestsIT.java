@@ -3,11 +3,14 @@ package io.tenantgate.deploy;
 import static io.tenantgate.deploy.DeployFiles.K8S;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -29,13 +32,13 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import io.tenantgate.config.EdgeConfig;
 import io.tenantgate.config.GatewayConfig;
-import io.tenantgate.config.OpsConfig;
 import io.tenantgate.config.PostgresConfig;
+import io.tenantgate.config.RegistryConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.pki.MasterKey;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,9 +57,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * k8s/ renders with kustomize (kubectl's, offline) into typed Kubernetes objects that agree with the
  * jar: the config mounted is the one --config names and the gateway's parser accepts it; ports,
- * probes, Services and NetworkPolicy use the ports of that config and the ops listener's real paths;
- * no latest tags, limits set, draining fits the grace period, non-root read-only containers.
- * Overlays: shared, the checked-in tenant-edge example (acme) and one freshly generated (globex).
+ * probes, Services and NetworkPolicy use the ports of that config (edge, ops, and in the shared
+ * ingress admin and enrollment) and the ops listener's real paths; the Secrets are exactly what the
+ * config reads; no latest tags, limits set, draining fits the grace period, non-root read-only
+ * containers. Overlays: shared, the checked-in tenant-edge example (acme) and one freshly generated
+ * (globex), plus documented variants (the root kept offline, the ServiceMonitor component).
  */
 class ManifestsIT {
   private static final String GENERATED = "generated:globex";
@@ -91,6 +96,19 @@ class ManifestsIT {
       assertEquals(1, found.size(), overlay + ": Services of type " + type);
       return found.get(0);
     }
+
+    /** The one Service whose ports reach the container port {@code port}. */
+    Service serviceTo(int port) {
+      List<Service> found = Kustomize.all(objects, Service.class).stream()
+          .filter(s -> s.getSpec().getPorts().stream().anyMatch(p -> port(p.getTargetPort()) == port)).toList();
+      assertEquals(1, found.size(), overlay + ": Services reaching container port " + port);
+      return found.get(0);
+    }
+
+    /** The listener ports the config runs, by container port name (edge, ops, admin, enroll). */
+    Map<String, Integer> listeners() {
+      return DeployFiles.listenerPorts(config);
+    }
   }
 
   static Rendered rendered(String overlay) {
@@ -99,6 +117,11 @@ class ManifestsIT {
 
   private static Rendered render(String overlay) {
     Path dir = overlay.equals(GENERATED) ? generate("globex", tmp.resolve("tenants/globex")) : K8S.resolve(overlay);
+    return parse(overlay, dir);
+  }
+
+  /** Renders the kustomization in {@code dir} and finds the gateway's Deployment, container and config. */
+  private static Rendered parse(String overlay, Path dir) {
     List<HasMetadata> objects = Kustomize.parse(Kustomize.render(dir));
     Deployment deployment = Kustomize.one(objects, Deployment.class);
     List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
@@ -123,6 +146,22 @@ class ManifestsIT {
     assertNotNull(text, overlay + ": ConfigMap " + cm.getMetadata().getName() + " has no key " + file.getFileName());
     GatewayConfig config = DeployFiles.config(text);
     return new Rendered(overlay, objects, deployment, container, configPath, config);
+  }
+
+  /** A copy of k8s/ to render a documented variant of. */
+  private static Path copyOfK8s(String name) throws IOException {
+    Path copy = tmp.resolve(name);
+    try (Stream<Path> files = Files.walk(K8S)) {
+      for (Path f : files.toList()) {
+        Path target = copy.resolve(K8S.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    return copy;
   }
 
   static Path generate(String slug, Path out) {
@@ -158,7 +197,9 @@ class ManifestsIT {
         PodDisruptionBudget.class, HorizontalPodAutoscaler.class, NetworkPolicy.class)) {
       assertEquals(1, Kustomize.all(r.objects(), kind).size(), overlay + ": " + kind.getSimpleName());
     }
-    assertEquals(2, Kustomize.all(r.objects(), Service.class).size(), overlay + ": edge and ops Services");
+    int services = r.config().admin().enabled() ? 3 : 2;
+    assertEquals(services, Kustomize.all(r.objects(), Service.class).size(),
+        overlay + ": edge and ops Services (and admin where the admin API runs)");
     for (HasMetadata o : r.objects()) {
       assertEquals("tenantgate", o.getMetadata().getNamespace(), overlay + ": namespace of " + o.getMetadata().getName());
     }
@@ -166,17 +207,24 @@ class ManifestsIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
-  void containerPortsAreTheConfiguredEdgeAndOpsPorts(String overlay) {
+  void containerPortsAreTheConfiguredListenerPorts(String overlay) {
     Rendered r = rendered(overlay);
     Map<String, Integer> ports = new java.util.HashMap<>();
     r.container().getPorts().forEach(p -> ports.put(p.getName(), p.getContainerPort()));
-    assertEquals(Map.of("edge", r.config().edge().port(), "ops", r.config().ops().port()), ports, overlay);
+    assertEquals(r.listeners(), ports, overlay + ": container ports = the listeners the config runs "
+        + "(edge, ops; admin and enroll where admin.enabled / onboarding.enabled)");
     // the deployments use the documented defaults: a default changed in code must be changed here too
-    assertEquals(EdgeConfig.DEFAULT_PORT, r.config().edge().port(), overlay + ": edge.port");
-    assertEquals(OpsConfig.DEFAULT_PORT, r.config().ops().port(), overlay + ": ops.port");
-    // probes and the load balancer reach the pod's address, not loopback
+    r.listeners().forEach((name, port) -> assertEquals(DeployFiles.defaultPorts().get(name), port,
+        overlay + ": the " + name + " port is the code's default"));
+    // probes, Services and the load balancer reach the pod's address, not loopback
     assertEquals("0.0.0.0", r.config().edge().host(), overlay + ": edge.host");
     assertEquals("0.0.0.0", r.config().ops().host(), overlay + ": ops.host");
+    if (r.config().admin().enabled()) {
+      assertEquals("0.0.0.0", r.config().admin().host(), overlay + ": admin.host");
+    }
+    if (r.config().onboarding().enabled()) {
+      assertEquals("0.0.0.0", r.config().onboarding().host(), overlay + ": onboarding.host");
+    }
   }
 
   @ParameterizedTest
@@ -204,20 +252,122 @@ class ManifestsIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
-  void servicesExposeTheEdgeAtLayerFourAndOpsInsideTheCluster(String overlay) {
+  void servicesExposeTheEdgeAndEnrollmentAtLayerFourAndOpsAndAdminInsideTheCluster(String overlay) {
     Rendered r = rendered(overlay);
+    GatewayConfig c = r.config();
+    // the load balancer: edge, and enrollment where it runs (same address: edges fetch, then connect)
     Service edge = r.service("LoadBalancer");
-    assertEquals(1, edge.getSpec().getPorts().size(), overlay + ": the edge Service exposes only the edge port");
-    var ep = edge.getSpec().getPorts().get(0);
-    assertEquals("TCP", ep.getProtocol(), overlay + ": L4, TLS passes through to the gateway");
-    assertEquals(r.config().edge().port(), ep.getPort(), overlay + ": clients connect to edge.port");
-    assertEquals(r.config().edge().port(), r.port(ep.getTargetPort()), overlay + ": edge Service target");
-    Service ops = r.service("ClusterIP");
-    assertEquals(1, ops.getSpec().getPorts().size());
-    assertEquals(r.config().ops().port(), r.port(ops.getSpec().getPorts().get(0).getTargetPort()), overlay);
-    for (Service s : List.of(edge, ops)) {
+    Set<Integer> external = new TreeSet<>(Set.of(c.edge().port()));
+    if (c.onboarding().enabled()) {
+      external.add(c.onboarding().port());
+    }
+    Set<Integer> targets = new TreeSet<>();
+    for (var ep : edge.getSpec().getPorts()) {
+      assertEquals("TCP", ep.getProtocol(), overlay + ": L4, TLS passes through to the gateway");
+      assertEquals(r.port(ep.getTargetPort()), ep.getPort(), overlay + ": clients dial the port the gateway listens on");
+      targets.add(r.port(ep.getTargetPort()));
+    }
+    assertEquals(external, targets, overlay + ": the load balancer exposes edge.port (and onboarding.port), never ops or admin");
+    // cluster-internal: ops, and the admin API where it runs; one port each
+    Service ops = r.serviceTo(c.ops().port());
+    assertEquals("ClusterIP", ops.getSpec().getType(), overlay + ": ops stays in the cluster");
+    assertEquals(1, ops.getSpec().getPorts().size(), overlay + ": the ops Service exposes only ops");
+    List<Service> all = new ArrayList<>(List.of(edge, ops));
+    if (c.admin().enabled()) {
+      Service admin = r.serviceTo(c.admin().port());
+      assertEquals("ClusterIP", admin.getSpec().getType(), overlay + ": the admin API is never on a load balancer");
+      assertEquals(1, admin.getSpec().getPorts().size(), overlay + ": the admin Service exposes only admin.port");
+      assertEquals("TCP", admin.getSpec().getPorts().get(0).getProtocol(), overlay);
+      assertFalse("ops".equals(admin.getMetadata().getLabels().get("tenantgate.io/service")), overlay);
+      all.add(admin);
+    }
+    for (Service s : all) {
       assertTrue(selects(s.getSpec().getSelector(), r.podLabels()), overlay + ": " + s.getMetadata().getName()
           + " selects the gateway pods");
+    }
+    if (c.onboarding().enabled()) {
+      // what packages tell edges: the load balancer's name, its edge and enrollment ports, the certificate's name
+      URI publicUrl = URI.create(c.onboarding().publicUrl());
+      String[] addr = c.onboarding().gatewayAddr().split(":");
+      assertEquals(c.onboarding().port(), publicUrl.getPort(), overlay + ": onboarding.publicUrl names the enrollment port");
+      assertEquals(c.edge().port(), Integer.parseInt(addr[1]), overlay + ": onboarding.gatewayAddr names the edge port");
+      assertEquals(publicUrl.getHost(), addr[0], overlay + ": enrollment and edge share the load balancer's name");
+      assertEquals(publicUrl.getHost(), c.onboarding().serverName(), overlay + ": the name edges verify");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void theRegistryIsPostgresAndOnlyTheSharedIngressRunsTheAdminApiAndEnrollment(String overlay) {
+    Rendered r = rendered(overlay);
+    assertEquals(RegistryConfig.StoreType.POSTGRES, r.config().registry().store(), overlay + ": registry.store");
+    assertNull(r.config().registry().masterKeyFile(), overlay + ": the master key comes from Secret tenantgate-master-key");
+    boolean shared = overlay.equals("overlays/shared");
+    assertEquals(shared, r.config().admin().enabled(), overlay + ": admin.enabled only in the shared ingress");
+    assertEquals(shared, r.config().onboarding().enabled(), overlay + ": onboarding.enabled only in the shared ingress");
+    if (!shared) {
+      assertNull(r.config().registry().rootCaKeyFile(), overlay + ": an edge-only gateway never holds the root key");
+      assertTrue(r.pod().getVolumes().stream().noneMatch(v -> v.getSecret() != null && List.of("tenantgate-admin-ca",
+          "tenantgate-root-key").contains(v.getSecret().getSecretName())), overlay + ": no admin CA, no root key");
+    } else {
+      assertNotNull(r.config().admin().clientCaFile(), overlay + ": admin.clientCaFile");
+      assertNotEquals(r.config().edge().tls().clientCaFile(), r.config().admin().clientCaFile(),
+          overlay + ": the admin API trusts the platform admin CA, not the edge root");
+    }
+  }
+
+  @Test
+  void theSharedConfigIsTheBaseConfigPlusAdminOnboardingAndTheRootKey() {
+    JsonNode base = DeployFiles.yaml(DeployFiles.read(K8S.resolve("base/tenantgate.yaml")));
+    JsonNode shared = DeployFiles.yaml(DeployFiles.read(K8S.resolve("overlays/shared/tenantgate.yaml")));
+    for (JsonNode tree : List.of(base, shared)) {
+      ((ObjectNode) tree).remove(List.of("admin", "onboarding"));
+      ((ObjectNode) tree.path("registry")).remove(List.of("rootCaKeyFile", "rootCaCertFile"));
+    }
+    assertEquals(base, shared, "k8s/overlays/shared/tenantgate.yaml differs from k8s/base/tenantgate.yaml outside "
+        + "admin.*, onboarding.* and registry.rootCaKeyFile: change both");
+  }
+
+  @Test
+  void theRootStaysOfflineWhenItsKeyIsOmittedAsDocumented() throws IOException {
+    Path copy = copyOfK8s("k8s-offline-root");
+    Path kustomization = copy.resolve("overlays/shared/kustomization.yaml");
+    Path config = copy.resolve("overlays/shared/tenantgate.yaml");
+    String k = Files.readString(kustomization);
+    String c = Files.readString(config);
+    String patch = "  - path: deployment-root-key.yaml\n";
+    assertEquals(1, k.split(java.util.regex.Pattern.quote(patch), -1).length - 1,
+        "overlays/shared/kustomization.yaml lists the root-key patch once, as docs/deployment.md says");
+    String keyLine = "(?m)^  rootCaKeyFile: .*\n";
+    assertEquals(1, c.split(keyLine, -1).length - 1, "overlays/shared/tenantgate.yaml sets registry.rootCaKeyFile once");
+    Files.writeString(kustomization, k.replace(patch, ""));
+    Files.writeString(config, c.replaceAll(keyLine, ""));
+    Rendered offline = parse("offline-root", copy.resolve("overlays/shared"));
+    assertNull(offline.config().registry().rootCaKeyFile());
+    assertTrue(offline.config().admin().enabled() && offline.config().onboarding().enabled(),
+        "the admin API and enrollment still run (tenant CAs are then requested by CSR and imported)");
+    assertTrue(offline.pod().getVolumes().stream().noneMatch(v -> v.getSecret() != null
+        && v.getSecret().getSecretName().equals("tenantgate-root-key")), "no root key in the pod");
+    assertEquals(expectedSecrets(offline), mountedSecrets(offline));
+  }
+
+  @Test
+  void theDeploymentDocNamesEverySecretAndNamespaceLabelTheManifestsUse() {
+    String doc = DeployFiles.read(DeployFiles.REPO.resolve("docs/deployment.md"));
+    Set<String> names = new TreeSet<>();
+    for (String overlay : List.of("overlays/shared", "overlays/tenant-edge")) {
+      names.addAll(mountedSecrets(rendered(overlay)));
+      NetworkPolicy np = Kustomize.one(rendered(overlay).objects(), NetworkPolicy.class);
+      np.getSpec().getIngress().forEach(rule -> {
+        if (rule.getFrom() != null) {
+          rule.getFrom().forEach(p -> names.addAll(p.getNamespaceSelector().getMatchLabels().keySet()));
+        }
+      });
+      np.getSpec().getEgress().forEach(rule -> rule.getTo().forEach(p -> names.addAll(p.getNamespaceSelector()
+          .getMatchLabels().keySet())));
+    }
+    for (String name : names) {
+      assertTrue(doc.contains("`" + name), "docs/deployment.md does not mention " + name + ", which the manifests use");
     }
   }
 
@@ -235,20 +385,41 @@ class ManifestsIT {
       var items = v.getSecret() != null ? v.getSecret().getItems() : v.getConfigMap().getItems();
       assertTrue(items == null || items.isEmpty(), overlay + ": whole Secret/ConfigMap mounted (" + file + ")");
     }
-    Set<String> secrets = new TreeSet<>();
+    // the Secrets docs/deployment.md tells operators to create, and no other: a Secret the config does
+    // not read (the root key without registry.rootCaKeyFile) would only widen what a pod holds
+    assertEquals(expectedSecrets(r), mountedSecrets(r), overlay);
+    // the variables the Postgres store reads (names from the code, so a rename fails here), required
     Set<String> secretEnv = new TreeSet<>();
-    r.pod().getVolumes().stream().filter(v -> v.getSecret() != null).forEach(v -> secrets.add(v.getSecret().getSecretName()));
     r.container().getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
         .forEach(e -> {
-          secrets.add(e.getValueFrom().getSecretKeyRef().getName());
           secretEnv.add(e.getName());
+          assertNotEquals(Boolean.TRUE, e.getValueFrom().getSecretKeyRef().getOptional(),
+              overlay + ": " + e.getName() + " is required by the Postgres store: its Secret is not optional");
         });
-    // the Secrets docs/deployment.md tells operators to create
-    assertEquals(new TreeSet<>(Set.of("tenantgate-server-tls", "tenantgate-platform-root", "tenantgate-assertion-key",
-        "tenantgate-database", "tenantgate-master-key")), secrets, overlay);
-    // the variables the Postgres store reads (names from the code, so a rename fails here)
     assertEquals(new TreeSet<>(Set.of(PostgresConfig.PASSWORD_ENV, MasterKey.ENV)), secretEnv, overlay);
     assertNotNull(r.config().assertion().keyFile(), overlay + ": several replicas share one assertion key");
+  }
+
+  /** What the config needs from Secrets, by the names docs/deployment.md documents. */
+  private static Set<String> expectedSecrets(Rendered r) {
+    Set<String> expected = new TreeSet<>(Set.of("tenantgate-server-tls", "tenantgate-platform-root",
+        "tenantgate-assertion-key", "tenantgate-database", "tenantgate-master-key"));
+    if (r.config().admin().enabled()) {
+      expected.add("tenantgate-admin-ca");
+    }
+    if (r.config().registry().rootCaKeyFile() != null) {
+      expected.add("tenantgate-root-key");
+    }
+    return expected;
+  }
+
+  /** Every Secret the pod mounts or reads into its environment. */
+  private static Set<String> mountedSecrets(Rendered r) {
+    Set<String> secrets = new TreeSet<>();
+    r.pod().getVolumes().stream().filter(v -> v.getSecret() != null).forEach(v -> secrets.add(v.getSecret().getSecretName()));
+    r.container().getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+        .forEach(e -> secrets.add(e.getValueFrom().getSecretKeyRef().getName()));
+    return secrets;
   }
 
   @ParameterizedTest
@@ -353,15 +524,38 @@ class ManifestsIT {
         rule.getFrom().forEach(peer -> assertPeerIsNotTheGateway(peer, r, overlay));
       }
     }
-    assertEquals(Set.of(r.config().edge().port()), open, overlay + ": only the edge port is open to anyone");
-    assertEquals(Set.of(r.config().ops().port()), restricted, overlay + ": ops is reachable only from selected peers");
+    Set<Integer> openExpected = new HashSet<>(Set.of(r.config().edge().port()));
+    Set<Integer> restrictedExpected = new HashSet<>(Set.of(r.config().ops().port()));
+    if (r.config().onboarding().enabled()) {
+      openExpected.add(r.config().onboarding().port());
+    }
+    if (r.config().admin().enabled()) {
+      restrictedExpected.add(r.config().admin().port());
+    }
+    assertEquals(openExpected, open, overlay + ": only the edge port (and enrollment) is open to anyone");
+    assertEquals(restrictedExpected, restricted, overlay + ": ops (and admin) reachable only from selected peers");
+    for (var rule : np.getSpec().getIngress()) {
+      Set<Integer> ports = new HashSet<>();
+      rule.getPorts().forEach(p -> ports.add(r.port(p.getPort())));
+      if (r.config().admin().enabled() && ports.contains(r.config().admin().port())) {
+        assertEquals(Set.of(r.config().admin().port()), ports, overlay + ": the admin API has a rule of its own");
+        assertEquals(1, rule.getFrom().size(), overlay);
+        NetworkPolicyPeer peer = rule.getFrom().get(0);
+        assertEquals(Map.of("tenantgate.io/admin-access", "true"), peer.getNamespaceSelector().getMatchLabels(),
+            overlay + ": the admin API admits only namespaces labelled tenantgate.io/admin-access=true");
+        assertNull(peer.getIpBlock(), overlay);
+      }
+    }
 
     Set<Integer> egress = new HashSet<>();
     for (var rule : np.getSpec().getEgress()) {
       rule.getPorts().forEach(p -> egress.add(p.getPort().getIntVal()));
       rule.getTo().forEach(peer -> assertPeerIsNotTheGateway(peer, r, overlay));
     }
-    Set<Integer> needed = new TreeSet<>(Set.of(53, 5432));
+    Set<Integer> needed = new TreeSet<>(Set.of(53));
+    if (r.config().registry().store() == RegistryConfig.StoreType.POSTGRES) {
+      needed.add(port(URI.create(r.config().registry().postgres().url()), 5432));
+    }
     if (r.config().nats().enabled()) {
       needed.add(port(r.config().nats().url(), 4222));
     }
@@ -369,7 +563,7 @@ class ManifestsIT {
       needed.add(port(route.upstream(), route.upstream().getScheme().equals("https") ? 443 : 80));
     }
     assertTrue(egress.containsAll(needed), overlay + ": egress ports " + egress + " must include " + needed
-        + " (DNS, Postgres, nats.url, every routes[].upstream)");
+        + " (DNS, registry.postgres.url, nats.url, every routes[].upstream)");
   }
 
   private static int port(java.net.URI uri, int defaultPort) {
@@ -443,17 +637,7 @@ class ManifestsIT {
 
   @Test
   void theServiceMonitorComponentScrapesMetricsOnTheOpsServiceOnly() throws IOException {
-    Path copy = tmp.resolve("k8s-with-monitor");
-    try (Stream<Path> files = Files.walk(K8S)) {
-      for (Path f : files.toList()) {
-        Path target = copy.resolve(K8S.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
-    }
+    Path copy = copyOfK8s("k8s-with-monitor");
     Path shared = copy.resolve("overlays/shared/kustomization.yaml");
     String enabled = Files.readString(shared).replace("# components:\n#   - ../../components/servicemonitor",
         "components:\n  - ../../components/servicemonitor");
@@ -468,14 +652,16 @@ class ManifestsIT {
     assertEquals(1, endpoints.size());
     assertEquals(DeployFiles.METRICS, endpoints.get(0).get("path"));
     Rendered r = rendered("overlays/shared");
-    Service ops = r.service("ClusterIP");
+    Service ops = r.serviceTo(r.config().ops().port());
     Service edge = r.service("LoadBalancer");
+    Service admin = r.serviceTo(r.config().admin().port());
     assertTrue(selects(selector, ops.getMetadata().getLabels()), "ServiceMonitor selects the ops Service");
     assertFalse(selects(selector, edge.getMetadata().getLabels()), "ServiceMonitor must not scrape the edge Service");
+    assertFalse(selects(selector, admin.getMetadata().getLabels()), "ServiceMonitor must not scrape the admin Service");
     assertEquals(ops.getSpec().getPorts().get(0).getName(), endpoints.get(0).get("port"),
         "ServiceMonitor port is the ops Service's port name");
     for (Rendered other : List.of(rendered("overlays/tenant-edge"), rendered(GENERATED))) {
-      assertFalse(selects(selector, other.service("ClusterIP").getMetadata().getLabels()),
+      assertFalse(selects(selector, other.serviceTo(other.config().ops().port()).getMetadata().getLabels()),
           "the shared ServiceMonitor must not also scrape " + other.overlay());
     }
   }

@@ -6,9 +6,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The paths the deployments probe and scrape are routes of the ops listener (a fast, static guard;
- * {@code ComposeStackIT} asks a running gateway). Renaming one in OpsVerticle fails here until
- * docker/ and k8s/ (and {@link DeployFiles}) follow.
+ * The paths the deployments probe and scrape are routes of the ops listener, and the admin and
+ * enrollment paths the deployment docs use are routes of those listeners (a fast, static guard;
+ * {@code ComposeStackIT} asks a running gateway). Renaming one in the code fails here until docker/,
+ * k8s/ and the docs (and {@link DeployFiles}) follow.
  */
 class OpsPathsTest {
   @Test
@@ -18,5 +19,17 @@ class OpsPathsTest {
       assertTrue(source.contains("case \"" + path + "\""), "OpsVerticle no longer routes " + path
           + ": change docker/Dockerfile, docker/compose.yaml, k8s/ and DeployFiles with it");
     }
+  }
+
+  @Test
+  void theAdminAndEnrollmentPathsTheDocsUseAreRouted() {
+    String admin = DeployFiles.read(DeployFiles.REPO.resolve("src/main/java/io/tenantgate/admin/AdminApi.java"));
+    assertTrue(admin.contains("\"" + DeployFiles.ADMIN_TENANTS + "\""), "AdminApi no longer routes "
+        + DeployFiles.ADMIN_TENANTS + ": change docker/README.md, docs/ and DeployFiles with it");
+    String enroll = DeployFiles.read(DeployFiles.REPO.resolve(
+        "src/main/java/io/tenantgate/admin/EnrollmentVerticle.java"));
+    assertTrue(enroll.contains("\"" + DeployFiles.ENROLL_PREFIX + ":id" + DeployFiles.BUNDLE_SUFFIX + "\""),
+        "EnrollmentVerticle no longer routes " + DeployFiles.ENROLL_PREFIX + "<id>" + DeployFiles.BUNDLE_SUFFIX
+            + ": change docker/README.md, docs/ and DeployFiles with it");
   }
 }

@@ -183,4 +183,19 @@ class TenantStoreIT {
     var err = assertThrows(IllegalArgumentException.class, () -> PostgresTenantRegistry.create(vertx, config, Map.of()));
     assertTrue(err.getMessage().contains("no master key"), err.getMessage());
   }
+
+  @Test
+  void anEdgeOnlyGatewayReadsTheRegistryWithoutHoldingTheMasterKey() {
+    Await.result(store.createTenant("edgeonly", "Edge Only", "admin.test"));
+    RegistryConfig config = new RegistryConfig(RegistryConfig.StoreType.POSTGRES, null, Duration.ofSeconds(1),
+        PostgresFixture.config(PostgresFixture.URL, pg.schema), null, null, null);
+    PostgresTenantRegistry registry = PostgresTenantRegistry.create(vertx, config, Map.of(), false);
+    try {
+      Await.result(registry.start());
+      assertNotNull(registry.snapshot().tenantBySlug("edgeonly"));
+      assertEquals(null, registry.masterKey());
+    } finally {
+      Await.result(registry.close());
+    }
+  }
 }
