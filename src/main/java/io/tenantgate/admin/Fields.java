@@ -96,22 +96,7 @@ final class Fields {
   }
 
   static Duration parseDuration(String v) {
-    String s = v.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (s.startsWith("p")) {
-        return Duration.parse(s.toUpperCase(Locale.ROOT));
-      }
-      long n = Long.parseLong(s.substring(0, s.length() - 1));
-      return switch (s.charAt(s.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        case 'd' -> Duration.ofDays(n);
-        default -> throw new IllegalArgumentException(v);
-      };
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException | ArithmeticException e) {
-      throw new IllegalArgumentException(v, e);
-    }
+    return io.tenantgate.config.Durations.parse(v);
   }
 
   /** Adds a problem found by the caller (e.g. two fields that exclude each other). */

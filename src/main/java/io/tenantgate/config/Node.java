@@ -19,10 +19,8 @@ import java.util.regex.Pattern;
  * with its dotted path instead of stopping at the first, and reports keys nobody asked for.
  */
 final class Node {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kib|mib|gib|k|m|g)?", Pattern.CASE_INSENSITIVE);
 
-  private static final BigInteger MAX_DURATION_MILLIS = BigInteger.valueOf(Duration.ofDays(365).toMillis());
 
   private final JsonNode json;
   private final String path;
@@ -172,28 +170,12 @@ final class Node {
     if (v == null) {
       return def;
     }
-    String s = v.asText().trim().toLowerCase(Locale.ROOT);
-    if (s.equals("0")) {
-      return Duration.ZERO;
-    }
-    Matcher m = DURATION.matcher(s);
-    if (!m.matches()) {
-      problem(key, "must be a duration like 500ms, 10s, 5m, 1h, got '" + v.asText() + "'");
+    try {
+      return Durations.parse(v.asText());
+    } catch (IllegalArgumentException e) {
+      problem(key, e.getMessage());
       return def;
     }
-    long millisPerUnit = switch (m.group(2)) {
-      case "ms" -> 1L;
-      case "s" -> 1_000L;
-      case "m" -> 60_000L;
-      case "h" -> 3_600_000L;
-      default -> 86_400_000L;
-    };
-    BigInteger millis = new BigInteger(m.group(1)).multiply(BigInteger.valueOf(millisPerUnit));
-    if (millis.compareTo(MAX_DURATION_MILLIS) > 0) {
-      problem(key, "must be at most 365d, got '" + v.asText() + "'");
-      return def;
-    }
-    return Duration.ofMillis(millis.longValue());
   }
 
   /** Byte sizes: "16384", "16k", "16KiB", "10m", "10MiB" (binary multiples). */

@@ -52,7 +52,12 @@ final class PackageCommand implements Runnable {
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
-      Duration life = ttl == null ? null : Durations.parse("--ttl", ttl);
+      Duration life;
+      try {
+        life = ttl == null ? null : io.tenantgate.config.Durations.parse(ttl);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--ttl " + e.getMessage());
+      }
       PackageStore p = packages(admin);
       return p.create(tenant, component, partition, type, life, actor).map(t -> {
         String url = p.settings().api() + "/api/edge-packages/" + t.pkg().id() + "/bundle";

@@ -473,18 +473,6 @@ class AdminApiIT {
     Await.result(Future.join(none.close(), edge.close(), stranger.close()));
   }
 
-  /** An HTTP/2 connection that made one request; completes with the nanoTime it closed. */
-  private static Promise<Long> openH2(GatewayFixture gw, ClientCert cert) {
-    HttpClient h2 = gw.h2(cert);
-    HttpConnection conn = Await.result(h2.request(new RequestOptions().setURI("/before"))
-        .compose(req -> req.send().compose(resp -> {
-          assertEquals(200, resp.statusCode());
-          return resp.body();
-        }).map(b -> req.connection())));
-    Promise<Long> closed = Promise.promise();
-    conn.closeHandler(v -> closed.tryComplete(System.nanoTime()));
-    return closed;
-  }
 
   @Test
   void aCertificateRevokedThroughTheApiIsRefusedByBothGatewaysWithinASecondAndItsH2AndGrpcStreamsClose() {
@@ -492,8 +480,8 @@ class AdminApiIT {
     createTenant(slug);
     ClientCert victim = issue(slug, "agent-victim");
     ClientCert bystander = issue(slug, "agent-ok");
-    Promise<Long> h2A = openH2(gwA, victim);
-    Promise<Long> h2B = openH2(gwB, victim);
+    Promise<Long> h2A = gwA.openH2(victim);
+    Promise<Long> h2B = gwB.openH2(victim);
     GrpcEdgeClient grpcA = GrpcEdgeClient.connect(vertxA, gwA, victim);
     GrpcEdgeClient grpc = GrpcEdgeClient.connect(vertxB, gwB, victim);
     GrpcEdgeClient.Bidi bidiA = grpcA.bidi(GrpcStubCore.BIDI);
@@ -546,11 +534,11 @@ class AdminApiIT {
     String slug = newSlug();
     createTenant(slug);
     ClientCert agent = issue(slug, "agent-001");
-    Promise<Long> open = openH2(gwB, agent);
+    Promise<Long> open = gwB.openH2(agent);
     JsonObject conns = call(admin, HttpMethod.GET, "/api/v1/connections?tenant=" + slug, null).json();
     // gateway A's admin API lists A's connections: the one on B is not among them
     assertEquals(0, conns.getJsonArray("connections").size());
-    Promise<Long> openA = openH2(gwA, agent);
+    Promise<Long> openA = gwA.openH2(agent);
     conns = call(admin, HttpMethod.GET, "/api/v1/connections?tenant=" + slug, null).json();
     assertEquals(1, conns.getJsonArray("connections").size(), conns.encode());
     assertEquals("agent-001", conns.getJsonArray("connections").getJsonObject(0).getString("component_id"));
@@ -592,7 +580,7 @@ class AdminApiIT {
     Await.until(() -> gwB.gateway.registry().snapshot().caBySpki(newSpki) != null, PROPAGATION, "new CA on B");
     ClientCert newCert = issue(slug, "agent-new");
     assertEquals(newSpki, Fingerprints.spkiSha256Hex(chainOf(newCert).get(1)));
-    Promise<Long> oldConn = openH2(gwB, oldCert);
+    Promise<Long> oldConn = gwB.openH2(oldCert);
     for (GatewayFixture gw : List.of(gwA, gwB)) {
       assertEquals(200, get(gw.h1(oldCert), "/old-during-overlap").status());
       assertEquals(200, get(gw.h1(newCert), "/new-during-overlap").status());

@@ -75,18 +75,6 @@ class PostgresRegistryIT {
     return PostgresFixture.files(Await.result(store.issueComponent(ComponentCertSpec.of(componentId, slug), "it")));
   }
 
-  /** An HTTP/2 connection that made one request; the promise completes with the nanoTime it closed. */
-  private static Promise<Long> openH2(GatewayFixture gw, ClientCert cert) {
-    HttpClient h2 = gw.h2(cert);
-    HttpConnection conn = Await.result(h2.request(new RequestOptions().setURI("/before"))
-        .compose(req -> req.send().compose(resp -> {
-          assertEquals(200, resp.statusCode());
-          return resp.body();
-        }).map(b -> req.connection())));
-    Promise<Long> closed = Promise.promise();
-    conn.closeHandler(v -> closed.tryComplete(System.nanoTime()));
-    return closed;
-  }
 
   private static long millisSince(long start, long end) {
     return (end - start) / 1_000_000;
@@ -95,8 +83,8 @@ class PostgresRegistryIT {
   @Test
   void aRevokedCertificateIsRefusedByBothGatewaysWithinASecondAndItsOpenConnectionsClose() {
     ClientCert victim = issue("agent-victim", "acme");
-    Promise<Long> closedA = openH2(gwA, victim);
-    Promise<Long> closedB = openH2(gwB, victim);
+    Promise<Long> closedA = gwA.openH2(victim);
+    Promise<Long> closedB = gwB.openH2(victim);
 
     long start = System.nanoTime();
     assertTrue(Await.result(store.revokeSerial(victim.serialHex(), "key compromise", "it")));
@@ -124,8 +112,8 @@ class PostgresRegistryIT {
   @Test
   void suspendingATenantClosesItsConnectionsOnBothGatewaysAndResumingAdmitsThemAgain() {
     ClientCert globexAgent = issue("agent-s", "globex");
-    Promise<Long> closedA = openH2(gwA, globexAgent);
-    Promise<Long> closedB = openH2(gwB, globexAgent);
+    Promise<Long> closedA = gwA.openH2(globexAgent);
+    Promise<Long> closedB = gwB.openH2(globexAgent);
 
     assertTrue(Await.result(store.suspend("globex", "it")));
     long committed = System.nanoTime();

@@ -176,6 +176,25 @@ public final class GatewayFixture implements AutoCloseable {
     return c;
   }
 
+  /**
+   * An HTTP/2 connection presenting {@code cert} that made one successful request; the promise completes
+   * with the {@code System.nanoTime()} at which the gateway closed it.
+   */
+  public io.vertx.core.Promise<Long> openH2(TestPki.ClientCert cert) {
+    HttpClient h2 = h2(cert);
+    io.vertx.core.http.HttpConnection conn = Await.result(h2.request(new io.vertx.core.http.RequestOptions()
+            .setURI("/before"))
+        .compose(req -> req.send().compose(resp -> {
+          if (resp.statusCode() != 200) {
+            throw new IllegalStateException("the connection's first request got " + resp.statusCode());
+          }
+          return resp.body();
+        }).map(b -> req.connection())));
+    io.vertx.core.Promise<Long> closed = io.vertx.core.Promise.promise();
+    conn.closeHandler(v -> closed.tryComplete(System.nanoTime()));
+    return closed;
+  }
+
   public double refusals(String reason) {
     return gateway.metrics().registry().find("tenantgate.refusals").tag("reason", reason).counters().stream()
         .mapToDouble(c -> c.count()).sum();
