@@ -54,6 +54,18 @@ public final class AdminVerticle extends VerticleBase {
     this.bound = bound;
   }
 
+  private io.vertx.core.http.HttpServer server;
+
+  /** Serves a renewed server certificate (the edge's, after a TLS reload) without dropping connections. */
+  public Future<Boolean> updateCertificate(String newCertPem, String newKeyPem) {
+    return server.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions()
+        .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(newCertPem))
+            .setKeyValue(Buffer.buffer(newKeyPem)))
+        .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(adminCaPem)))
+        .setClientAuth(ClientAuth.REQUIRED)
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2")), true);
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
@@ -94,7 +106,10 @@ public final class AdminVerticle extends VerticleBase {
           }
         })
         .listen()
-        .onSuccess(s -> bound.tryComplete(s.actualPort()))
+        .onSuccess(s -> {
+          server = s;
+          bound.tryComplete(s.actualPort());
+        })
         .onFailure(bound::tryFail);
   }
 

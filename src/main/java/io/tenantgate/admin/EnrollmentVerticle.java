@@ -57,6 +57,16 @@ public final class EnrollmentVerticle extends VerticleBase {
     this.bound = bound;
   }
 
+  private io.vertx.core.http.HttpServer server;
+
+  /** Serves a renewed server certificate (the edge's, after a TLS reload) without dropping connections. */
+  public Future<Boolean> updateCertificate(String newCertPem, String newKeyPem) {
+    return server.updateSSLOptions(new io.vertx.core.net.ServerSSLOptions()
+        .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(newCertPem))
+            .setKeyValue(Buffer.buffer(newKeyPem)))
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2")), true);
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
@@ -72,7 +82,10 @@ public final class EnrollmentVerticle extends VerticleBase {
         .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(certPem)).setKeyValue(Buffer.buffer(keyPem)))
         .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"));
     return vertx.createHttpServer(options).requestHandler(router).listen()
-        .onSuccess(s -> bound.tryComplete(s.actualPort()))
+        .onSuccess(s -> {
+          server = s;
+          bound.tryComplete(s.actualPort());
+        })
         .onFailure(bound::tryFail);
   }
 

@@ -236,8 +236,12 @@ public final class Gateway {
     Future<Void> admin = Future.succeededFuture();
     if (config.admin().enabled()) {
       Promise<Integer> bound = Promise.promise();
-      admin = vertx.deployVerticle(new AdminVerticle(config.admin(), adminPems[0], adminPems[1], adminCa,
-              adminServices, metrics, bound))
+      AdminVerticle adminVerticle = new AdminVerticle(config.admin(), adminPems[0], adminPems[1], adminCa,
+          adminServices, metrics, bound);
+      if (config.admin().certFile() == null) {
+        tlsReloader.follow(next -> adminVerticle.updateCertificate(next.certPem(), next.keyPem()));
+      }
+      admin = vertx.deployVerticle(adminVerticle)
           .compose(id -> {
             deployments.add(id);
             return bound.future();
@@ -252,8 +256,12 @@ public final class Gateway {
         return Future.succeededFuture();
       }
       Promise<Integer> bound = Promise.promise();
-      return vertx.deployVerticle(new EnrollmentVerticle(config.onboarding(), enrollPems[0], enrollPems[1],
-              adminServices.packages(), metrics, new java.util.concurrent.atomic.AtomicInteger(), bound))
+      EnrollmentVerticle enrollment = new EnrollmentVerticle(config.onboarding(), enrollPems[0], enrollPems[1],
+          adminServices.packages(), metrics, new java.util.concurrent.atomic.AtomicInteger(), bound);
+      if (config.onboarding().certFile() == null) {
+        tlsReloader.follow(next -> enrollment.updateCertificate(next.certPem(), next.keyPem()));
+      }
+      return vertx.deployVerticle(enrollment)
           .compose(id -> {
             deployments.add(id);
             return bound.future();

@@ -36,6 +36,9 @@ final class TlsReloader {
   private long timer = -1;
   private Future<JsonObject> inFlight;
   private AssertionSigner assertions;
+  /** Side listeners serving the edge's certificate (admin API, enrollment): they follow each reload. */
+  private final List<java.util.function.Function<TlsMaterial, Future<?>>> followers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   TlsReloader(Vertx vertx, TlsConfig config, TlsMaterial initial, EdgeTrustManager trustManager,
       List<EdgeVerticle> edges, GatewayMetrics metrics) {
@@ -56,6 +59,11 @@ final class TlsReloader {
   TlsReloader withAssertionKey(AssertionSigner signer) {
     this.assertions = signer != null && signer.config().keyFile() != null ? signer : null;
     return this;
+  }
+
+  /** {@code follower} gets every applied server certificate (its failures are logged, not fatal to the edge). */
+  void follow(java.util.function.Function<TlsMaterial, Future<?>> follower) {
+    followers.add(follower);
   }
 
   /** The material in force. */
@@ -114,6 +122,10 @@ final class TlsReloader {
           // only now: a reload refused by the SSL layer must not leave new roots behind
           trustManager.replaceTrust(next.trust());
           current = next;
+          for (var f : followers) {
+            f.apply(next).onFailure(err -> LOG.error("op=tls.reload listener=side outcome=failed cause={}",
+                err.toString()));
+          }
           metrics.tlsReload("applied");
           LOG.info("op=tls.reload outcome=applied updated={} {}", updated, next.describe());
           return new JsonObject().put("outcome", "applied").put("certificate", next.describe());
