@@ -158,6 +158,8 @@ class ContainerFilesTest {
         .orElseThrow(() -> new AssertionError("no ENV JDK_JAVA_OPTIONS"));
     String options = env.substring(env.indexOf('=') + 1).replace("\"", "");
     assertTrue(options.contains("-XX:MaxRAMPercentage="), options);
+    assertNotNull(DeployFiles.jvmOption(options, "MaxDirectMemorySize"),
+        "-XX:MaxDirectMemorySize caps Netty's direct buffers (unset: as much as the heap, past the container limit)");
     assertTrue(options.contains("-XX:+ExitOnOutOfMemoryError"), options);
     assertTrue(options.contains("-Djava.io.tmpdir=/tmp"), "Netty's native libraries go to the writable /tmp");
     JsonNode container = DeployFiles.yaml(DeployFiles.read(DeployFiles.K8S.resolve("base/deployment.yaml")))
@@ -196,7 +198,10 @@ class ContainerFilesTest {
     GatewayConfig config = stackConfig();
     assertEquals("docker/Dockerfile", GATEWAY.path("build").path("dockerfile").asText());
     assertEquals("..", GATEWAY.path("build").path("context").asText(), "built from the repository root");
-    assertTrue(DeployFiles.pinned(GATEWAY.path("image").asText()), "the gateway image tag is not latest");
+    // the one -SNAPSHOT allowed anywhere: compose builds this image itself (build:) and never pulls it
+    assertTrue(DeployFiles.pinnedOrBuiltLocally(GATEWAY.path("image").asText(), GATEWAY.has("build")),
+        "the gateway image tag is not latest");
+    assertTrue(GATEWAY.has("build"), "compose builds the gateway image from the working tree");
     assertTrue(GATEWAY.path("read_only").asBoolean(), "read-only root filesystem");
     boolean tmp = false;
     for (JsonNode t : GATEWAY.path("tmpfs")) {
@@ -217,9 +222,9 @@ class ContainerFilesTest {
     GATEWAY.path("healthcheck").path("test").forEach(n -> test.add(n.asText()));
     assertProbesReadiness(String.join(" ", test), config.ops().port(), "compose healthcheck");
     Duration stop = parseSeconds(GATEWAY.path("stop_grace_period").asText());
-    Duration drain = config.shutdown().grace().plus(config.nats().enabled() ? config.nats().drainTimeout() : Duration.ZERO);
-    assertTrue(stop.compareTo(drain) > 0, "stop_grace_period " + stop + " must exceed shutdown.grace + nats.drainTimeout "
-        + drain);
+    Duration worst = DeployFiles.worstCaseShutdown(config);
+    assertTrue(stop.compareTo(worst) > 0, "stop_grace_period " + stop + " must exceed the gateway's worst-case "
+        + "shutdown " + worst + " (shutdown.grace + launcher/Running's waits), or Docker kills it first");
   }
 
   /** Compose's published ports: container port -> the whole "[ip:]host:container" entry. */

@@ -164,13 +164,91 @@ final class DeployFiles {
     return command.get(i + 1);
   }
 
-  /** Whether {@code image} names an explicit tag or digest other than latest. */
+  /**
+   * Whether {@code image} names a digest, or a tag that is neither {@code latest} nor a Maven
+   * {@code -SNAPSHOT}: both are moved to new builds, and with {@code imagePullPolicy: IfNotPresent}
+   * each node keeps whichever build it pulled first.
+   */
   static boolean pinned(String image) {
-    if (image.contains("@sha256:")) {
-      return true;
+    if (image.contains("@")) {
+      return image.matches("[^@]+@sha256:[0-9a-f]{64}");
     }
     int slash = image.lastIndexOf('/');
     int colon = image.lastIndexOf(':');
-    return colon > slash && !image.substring(colon + 1).equals("latest") && !image.substring(colon + 1).isBlank();
+    if (colon <= slash) {
+      return false;
+    }
+    String tag = image.substring(colon + 1);
+    return !tag.isBlank() && !tag.equals("latest") && !tag.toUpperCase(java.util.Locale.ROOT).endsWith("-SNAPSHOT");
+  }
+
+  /**
+   * {@link #pinned}, or the one documented local-development case: an image compose builds itself from
+   * the working tree ({@code build:}), which is never pulled, may carry the pom's -SNAPSHOT version.
+   */
+  static boolean pinnedOrBuiltLocally(String image, boolean builtByCompose) {
+    return pinned(image) || (builtByCompose && !image.endsWith(":latest") && image.contains(":"));
+  }
+
+  /**
+   * The longest a gateway takes from SIGTERM to exit, read from launcher/Running.java (the shutdown
+   * thread waits for {@code gateway.shutdown()} — the edge drain, then the NATS drain and undeploy —
+   * at most {@code shutdown.grace} plus a slack, then for the after-close hook): grace + both waits.
+   * A change to either wait in the code changes this bound, and the deploy tests follow it.
+   */
+  static java.time.Duration worstCaseShutdown(GatewayConfig config) {
+    String running = read(REPO.resolve("src/main/java/io/tenantgate/launcher/Running.java"));
+    Matcher slack = Pattern.compile("gateway\\.shutdown\\(\\)\\.await\\(gateway\\.grace\\(\\)\\.toMillis\\(\\) \\+ ([0-9_]+),"
+        + "\\s*TimeUnit\\.MILLISECONDS\\)").matcher(running);
+    Matcher after = Pattern.compile("afterClose\\.get\\(\\)\\.await\\((\\d+),\\s*TimeUnit\\.SECONDS\\)").matcher(running);
+    if (!slack.find() || !after.find()) {
+      throw new AssertionError("launcher/Running.java no longer waits `gateway.shutdown().await(gateway.grace()"
+          + ".toMillis() + N, MILLISECONDS)` then `afterClose.get().await(M, SECONDS)`: update "
+          + "DeployFiles.worstCaseShutdown to the code's new bound (and terminationGracePeriodSeconds, stop_grace_period)");
+    }
+    return config.shutdown().grace().plusMillis(Long.parseLong(slack.group(1).replace("_", "")))
+        .plusSeconds(Long.parseLong(after.group(1)));
+  }
+
+  /** The value of {@code -XX:NAME=value} in JVM options, or null. */
+  static String jvmOption(String options, String name) {
+    Matcher m = Pattern.compile("(?:^|\\s)-XX:" + Pattern.quote(name) + "=(\\S+)").matcher(options);
+    String value = null;
+    while (m.find()) {
+      value = m.group(1); // the JVM takes the last one
+    }
+    return value;
+  }
+
+  /** A JVM size ("192m", "1g", "65536") in bytes. */
+  static long jvmSize(String size) {
+    String s = size.toLowerCase(java.util.Locale.ROOT);
+    long unit = switch (s.charAt(s.length() - 1)) {
+      case 'k' -> 1L << 10;
+      case 'm' -> 1L << 20;
+      case 'g' -> 1L << 30;
+      default -> 1;
+    };
+    return Long.parseLong(unit == 1 ? s : s.substring(0, s.length() - 1)) * unit;
+  }
+
+  /**
+   * What a JVM with {@code options} may use at most outside the heap and direct buffers, as the deploy
+   * tests budget it: metaspace and code cache (~150Mi for Vert.x, Netty, Flyway, jnats), thread stacks
+   * (event loops, workers, a jnats dispatcher per bridge WebSocket), GC structures and BoringSSL's
+   * native per-connection state.
+   */
+  static final long NON_HEAP_RESERVE = 320L << 20;
+
+  /**
+   * Heap + direct memory the JVM may reach with {@code options} under a container memory limit of
+   * {@code limit} bytes: MaxRAMPercentage of the limit (the JVM default is 25 %), and
+   * MaxDirectMemorySize — unset, the JVM allows as much direct memory as the heap.
+   */
+  static long heapPlusDirect(String options, long limit) {
+    String pct = jvmOption(options, "MaxRAMPercentage");
+    long heap = (long) (limit * (pct == null ? 25.0 : Double.parseDouble(pct)) / 100);
+    String direct = jvmOption(options, "MaxDirectMemorySize");
+    return heap + (direct == null ? heap : jvmSize(direct));
   }
 }

@@ -307,6 +307,9 @@ class ManifestsIT {
     assertEquals(shared, r.config().onboarding().enabled(), overlay + ": onboarding.enabled only in the shared ingress");
     if (!shared) {
       assertNull(r.config().registry().rootCaKeyFile(), overlay + ": an edge-only gateway never holds the root key");
+      assertFalse(needsMasterKey(r.config()), overlay + ": an edge-only gateway does not load the master key");
+      assertTrue(mountedSecrets(r).stream().noneMatch(n -> n.equals("tenantgate-master-key")),
+          overlay + ": no master key in an edge pod");
       assertTrue(r.pod().getVolumes().stream().noneMatch(v -> v.getSecret() != null && List.of("tenantgate-admin-ca",
           "tenantgate-root-key").contains(v.getSecret().getSecretName())), overlay + ": no admin CA, no root key");
     } else {
@@ -363,11 +366,14 @@ class ManifestsIT {
           rule.getFrom().forEach(p -> names.addAll(p.getNamespaceSelector().getMatchLabels().keySet()));
         }
       });
-      np.getSpec().getEgress().forEach(rule -> rule.getTo().forEach(p -> names.addAll(p.getNamespaceSelector()
-          .getMatchLabels().keySet())));
+      np.getSpec().getEgress().forEach(rule -> rule.getTo().stream().filter(p -> p.getNamespaceSelector() != null)
+          .forEach(p -> names.addAll(p.getNamespaceSelector().getMatchLabels().keySet())));
     }
     for (String name : names) {
-      assertTrue(doc.contains("`" + name), "docs/deployment.md does not mention " + name + ", which the manifests use");
+      // a tenant edge's own Secrets are documented by pattern: tenantgate-assertion-key-SLUG
+      String documented = name.replaceFirst("-acme$", "-SLUG");
+      assertTrue(doc.contains("`" + documented), "docs/deployment.md does not mention " + documented
+          + ", which the manifests use");
     }
   }
 
@@ -396,14 +402,35 @@ class ManifestsIT {
           assertNotEquals(Boolean.TRUE, e.getValueFrom().getSecretKeyRef().getOptional(),
               overlay + ": " + e.getName() + " is required by the Postgres store: its Secret is not optional");
         });
-    assertEquals(new TreeSet<>(Set.of(PostgresConfig.PASSWORD_ENV, MasterKey.ENV)), secretEnv, overlay);
+    // the master key only where the code loads it: the admin API or enrollment (launcher/Gateway passes
+    // needsMasterKey = admin.enabled || onboarding.enabled to PostgresTenantRegistry.create); an edge
+    // pod must not hold the key that opens every tenant CA
+    Set<String> expectedEnv = new TreeSet<>(Set.of(PostgresConfig.PASSWORD_ENV));
+    if (needsMasterKey(r.config())) {
+      expectedEnv.add(MasterKey.ENV);
+    }
+    assertEquals(expectedEnv, secretEnv, overlay + ": Secret-backed environment");
     assertNotNull(r.config().assertion().keyFile(), overlay + ": several replicas share one assertion key");
+  }
+
+  /** Whether the gateway loads the master key: as launcher/Gateway decides it (or one is configured). */
+  static boolean needsMasterKey(GatewayConfig c) {
+    return c.admin().enabled() || c.onboarding().enabled() || c.registry().masterKeyFile() != null;
+  }
+
+  /** The tenant a per-tenant edge serves (its one pinned slug), or null for the shared ingress. */
+  static String pinnedTenant(GatewayConfig c) {
+    return c.edge().tenantPin().size() == 1 ? c.edge().tenantPin().get(0) : null;
   }
 
   /** What the config needs from Secrets, by the names docs/deployment.md documents. */
   private static Set<String> expectedSecrets(Rendered r) {
+    String tenant = pinnedTenant(r.config());
     Set<String> expected = new TreeSet<>(Set.of("tenantgate-server-tls", "tenantgate-platform-root",
-        "tenantgate-assertion-key", "tenantgate-database", "tenantgate-master-key"));
+        tenant == null ? "tenantgate-assertion-key" : "tenantgate-assertion-key-" + tenant, "tenantgate-database"));
+    if (needsMasterKey(r.config())) {
+      expected.add("tenantgate-master-key");
+    }
     if (r.config().admin().enabled()) {
       expected.add("tenantgate-admin-ca");
     }
@@ -452,11 +479,29 @@ class ManifestsIT {
       assertEquals("sleep", cmd.get(0), overlay + ": preStop is a sleep");
       preStop = Long.parseLong(cmd.get(1));
     }
-    long grace = r.config().shutdown().grace().toSeconds();
-    long nats = r.config().nats().enabled() ? r.config().nats().drainTimeout().toSeconds() : 0;
+    // the code's bound (launcher/Running): shutdown.grace + the drain slack (the NATS drain runs in it)
+    // + the after-close wait; the kubelet's SIGKILL must not come first
+    long shutdown = DeployFiles.worstCaseShutdown(r.config()).toSeconds();
     long period = r.pod().getTerminationGracePeriodSeconds();
-    assertTrue(period > preStop + grace + nats, overlay + ": terminationGracePeriodSeconds " + period
-        + " must exceed preStop " + preStop + "s + shutdown.grace " + grace + "s + nats.drainTimeout " + nats + "s");
+    assertTrue(period > preStop + shutdown, overlay + ": terminationGracePeriodSeconds " + period
+        + " must exceed preStop " + preStop + "s + the gateway's worst-case shutdown " + shutdown
+        + "s (shutdown.grace " + r.config().shutdown().grace().toSeconds() + "s + launcher/Running's waits)");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void heapPlusDirectMemoryLeavesRoomUnderTheMemoryLimit(String overlay) {
+    Rendered r = rendered(overlay);
+    String options = r.container().getEnv().stream().filter(e -> e.getName().equals("JDK_JAVA_OPTIONS"))
+        .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst()
+        .orElseThrow(() -> new AssertionError(overlay + ": JDK_JAVA_OPTIONS is set"));
+    assertNotNull(DeployFiles.jvmOption(options, "MaxDirectMemorySize"), overlay + ": -XX:MaxDirectMemorySize is set "
+        + "(unset, Netty may take as much direct memory as heap)");
+    long limit = r.container().getResources().getLimits().get("memory").getNumericalAmount().longValueExact();
+    long used = DeployFiles.heapPlusDirect(options, limit);
+    assertTrue(used + DeployFiles.NON_HEAP_RESERVE <= limit, overlay + ": heap + direct memory " + (used >> 20)
+        + "Mi + " + (DeployFiles.NON_HEAP_RESERVE >> 20) + "Mi for metaspace, threads and native TLS exceeds the "
+        + "memory limit " + (limit >> 20) + "Mi: the pod would be OOM-killed before the JVM notices");
   }
 
   @ParameterizedTest
@@ -482,7 +527,8 @@ class ManifestsIT {
   void scalesOutAcrossNodesWithADisruptionBudgetAndAnAutoscaler(String overlay) {
     Rendered r = rendered(overlay);
     Deployment d = r.deployment();
-    assertTrue(d.getSpec().getReplicas() >= 2, overlay + ": at least 2 replicas");
+    // the HPA owns the count: a replicas field would reset it on every apply
+    assertNull(d.getSpec().getReplicas(), overlay + ": no replicas in the Deployment (the HPA sets them)");
     assertTrue(selects(d.getSpec().getSelector(), r.podLabels()), overlay + ": Deployment selector");
     var anti = r.pod().getAffinity().getPodAntiAffinity();
     List<LabelSelector> antiSelectors = new ArrayList<>();
@@ -503,7 +549,6 @@ class ManifestsIT {
     assertEquals(d.getMetadata().getName(), hpa.getSpec().getScaleTargetRef().getName(), overlay + ": HPA target");
     assertTrue(hpa.getSpec().getMinReplicas() >= 2, overlay + ": HPA keeps at least 2 replicas");
     assertTrue(hpa.getSpec().getMaxReplicas() >= hpa.getSpec().getMinReplicas(), overlay);
-    assertTrue(d.getSpec().getReplicas() >= hpa.getSpec().getMinReplicas(), overlay);
   }
 
   @ParameterizedTest
@@ -552,6 +597,17 @@ class ManifestsIT {
       rule.getPorts().forEach(p -> egress.add(p.getPort().getIntVal()));
       rule.getTo().forEach(peer -> assertPeerIsNotTheGateway(peer, r, overlay));
     }
+    // DNS: CoreDNS in kube-system, and NodeLocal DNSCache's link-local address (docs/deployment.md "DNS")
+    var dns = np.getSpec().getEgress().stream().filter(rule -> rule.getPorts().stream()
+        .anyMatch(p -> p.getPort().getIntVal() == 53)).toList();
+    assertEquals(1, dns.size(), overlay + ": one DNS egress rule");
+    assertEquals(Set.of("UDP", "TCP"), dns.get(0).getPorts().stream().map(NetworkPolicyPort::getProtocol)
+        .collect(java.util.stream.Collectors.toSet()), overlay + ": DNS over UDP and TCP");
+    assertTrue(dns.get(0).getTo().stream().anyMatch(p -> p.getNamespaceSelector() != null && Map.of(
+        "kubernetes.io/metadata.name", "kube-system").equals(p.getNamespaceSelector().getMatchLabels())),
+        overlay + ": DNS to kube-system");
+    assertTrue(dns.get(0).getTo().stream().anyMatch(p -> p.getIpBlock() != null
+        && p.getIpBlock().getCidr().equals("169.254.20.10/32")), overlay + ": DNS to NodeLocal DNSCache");
     Set<Integer> needed = new TreeSet<>(Set.of(53));
     if (r.config().registry().store() == RegistryConfig.StoreType.POSTGRES) {
       needed.add(port(URI.create(r.config().registry().postgres().url()), 5432));
@@ -664,5 +720,118 @@ class ManifestsIT {
       assertFalse(selects(selector, other.serviceTo(other.config().ops().port()).getMetadata().getLabels()),
           "the shared ServiceMonitor must not also scrape " + other.overlay());
     }
+  }
+
+  @Test
+  void eachTenantEdgeSignsAssertionsWithAKeyAndIssuerOfItsOwn() {
+    Map<String, String> issuers = new java.util.HashMap<>();
+    Map<String, String> keys = new java.util.HashMap<>();
+    for (String overlay : List.of("overlays/shared", "overlays/tenant-edge", GENERATED)) {
+      Rendered r = rendered(overlay);
+      String tenant = pinnedTenant(r.config());
+      assertTrue(r.config().assertion().enabled(), overlay);
+      String issuer = r.config().assertion().issuer();
+      // the issuer core binds to the tenant (docs/core-integration.md "Per-tenant edge gateways")
+      assertEquals(tenant == null ? "tenantgate" : "tenantgate-edge-" + tenant, issuer, overlay + ": assertion.issuer");
+      VolumeMount mount = mountOf(r.container(), r.config().assertion().keyFile().getParent().toString(), overlay);
+      String secret = volume(r.deployment(), mount.getName()).getSecret().getSecretName();
+      assertEquals(tenant == null ? "tenantgate-assertion-key" : "tenantgate-assertion-key-" + tenant, secret,
+          overlay + ": the assertion key's Secret");
+      assertNull(issuers.put(issuer, overlay), overlay + " and " + issuers.get(issuer) + " share an issuer");
+      assertNull(keys.put(secret, overlay), overlay + " and " + keys.get(secret) + " share an assertion key");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"overlays/shared", "overlays/tenant-edge", GENERATED})
+  void theDatabaseUrlInTheConfigMapCarriesNoCredentials(String overlay) {
+    PostgresConfig pg = rendered(overlay).config().registry().postgres();
+    URI url = URI.create(pg.url().replaceFirst("^postgres(ql)?:", "http:"));
+    assertNull(url.getRawUserInfo(), overlay + ": registry.postgres.url is in a ConfigMap: no user:password@ in it");
+    assertTrue(url.getRawQuery() == null || !url.getRawQuery().toLowerCase(java.util.Locale.ROOT).contains("password"),
+        overlay + ": no password parameter in registry.postgres.url");
+    assertNull(pg.passwordFile(), overlay + ": the password is env " + PostgresConfig.PASSWORD_ENV + " from a Secret");
+  }
+
+  /**
+   * overlays/cli: the operator CLI in a pod of its own (docs/deployment.md "Operators and the CLI"),
+   * never a second JVM in a gateway pod. It renders with the shared ingress; `kubectl apply -l
+   * app.kubernetes.io/component=cli` applies exactly its Pod and NetworkPolicy.
+   */
+  @Test
+  void theCliPodRunsBesideTheSharedIngressWithItsConfigAndSecretsAndOwnLimits() {
+    List<HasMetadata> objects = Kustomize.parse(Kustomize.render(K8S.resolve("overlays/cli")));
+    Rendered shared = rendered("overlays/shared");
+    List<HasMetadata> cliObjects = objects.stream().filter(o -> o.getMetadata().getLabels() != null
+        && "cli".equals(o.getMetadata().getLabels().get("app.kubernetes.io/component"))).toList();
+    assertEquals(Set.of("Pod/tenantgate-cli", "NetworkPolicy/tenantgate-cli"), cliObjects.stream()
+        .map(o -> o.getKind() + "/" + o.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()),
+        "`kubectl apply -l app.kubernetes.io/component=cli` applies the CLI pod and its policy only");
+    io.fabric8.kubernetes.api.model.Pod pod = Kustomize.one(objects, io.fabric8.kubernetes.api.model.Pod.class);
+    assertEquals("tenantgate", pod.getMetadata().getNamespace());
+    Container c = pod.getSpec().getContainers().get(0);
+    assertEquals(shared.container().getImage(), c.getImage(), "the CLI runs the shared ingress's image");
+    assertEquals(1, Kustomize.all(objects, Deployment.class).size());
+    assertEquals(shared.deployment().getSpec().getTemplate().getSpec(),
+        Kustomize.one(objects, Deployment.class).getSpec().getTemplate().getSpec(),
+        "overlays/cli renders the shared ingress unchanged (it only adds the CLI's objects)");
+    // the config the gateway reads, from the same (hashed) ConfigMap, at the path the CLI's --config names
+    String configMap = volume(shared.deployment(), mountOf(shared.container(), "/etc/tenantgate/config", "shared")
+        .getName()).getConfigMap().getName();
+    VolumeMount config = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(
+        Path.of(shared.configPath()).getParent().toString())).findFirst().orElseThrow();
+    io.fabric8.kubernetes.api.model.Volume cv = pod.getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(config.getName())).findFirst().orElseThrow();
+    assertEquals(configMap, cv.getConfigMap().getName(), "the CLI reads the shared ingress's config");
+    // what the CLI reads: the root certificate and (online root) its key, the master key, the DB password
+    GatewayConfig cfg = shared.config();
+    Path rootCert = cfg.registry().rootCaCertFile() != null ? cfg.registry().rootCaCertFile()
+        : cfg.edge().tls().clientCaFile();
+    List<Path> files = new ArrayList<>(List.of(rootCert));
+    if (cfg.registry().rootCaKeyFile() != null) {
+      files.add(cfg.registry().rootCaKeyFile());
+    }
+    for (Path f : files) {
+      VolumeMount m = c.getVolumeMounts().stream().filter(v -> v.getMountPath().equals(f.getParent().toString()))
+          .findFirst().orElseThrow(() -> new AssertionError("the CLI pod does not mount " + f.getParent()));
+      String secret = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(m.getName())).findFirst()
+          .orElseThrow().getSecret().getSecretName();
+      String gateways = volume(shared.deployment(), mountOf(shared.container(), f.getParent().toString(), "shared")
+          .getName()).getSecret().getSecretName();
+      assertEquals(gateways, secret, f + ": the same Secret as the gateway's");
+    }
+    Set<String> env = new TreeSet<>();
+    c.getEnv().stream().filter(e -> e.getValueFrom() != null).forEach(e -> env.add(e.getName()));
+    assertEquals(Set.of(PostgresConfig.PASSWORD_ENV, MasterKey.ENV), env, "the CLI's Secret-backed environment");
+    // its own limits, sized for one short-lived JVM; read-only, non-root, no token, gone by itself
+    long limit = c.getResources().getLimits().get("memory").getNumericalAmount().longValueExact();
+    String options = c.getEnv().stream().filter(e -> e.getName().equals("JDK_JAVA_OPTIONS")).findFirst().orElseThrow()
+        .getValue();
+    assertTrue(DeployFiles.heapPlusDirect(options, limit) + (128L << 20) <= limit, "the CLI JVM fits its limit");
+    assertNotNull(c.getResources().getRequests().get("cpu"));
+    assertEquals(Boolean.TRUE, c.getSecurityContext().getReadOnlyRootFilesystem());
+    assertEquals(Boolean.TRUE, pod.getSpec().getSecurityContext().getRunAsNonRoot());
+    assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+    assertEquals(Boolean.FALSE, pod.getSpec().getAutomountServiceAccountToken());
+    assertEquals("Never", pod.getSpec().getRestartPolicy());
+    assertNotNull(pod.getSpec().getActiveDeadlineSeconds(), "a forgotten CLI pod ends by itself");
+    // nothing of the gateway's selects it: no Service sends it traffic, no PDB counts it, and the
+    // gateway's NetworkPolicy does not apply to it (its own does: no ingress, DNS and Postgres out)
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    for (Service s : Kustomize.all(objects, Service.class)) {
+      assertFalse(selects(s.getSpec().getSelector(), labels), "Service " + s.getMetadata().getName() + " selects the CLI");
+    }
+    assertFalse(selects(Kustomize.one(objects, PodDisruptionBudget.class).getSpec().getSelector(), labels));
+    List<NetworkPolicy> policies = Kustomize.all(objects, NetworkPolicy.class).stream()
+        .filter(np -> selects(np.getSpec().getPodSelector(), labels)).toList();
+    assertEquals(1, policies.size(), "exactly one NetworkPolicy applies to the CLI pod");
+    NetworkPolicy np = policies.get(0);
+    assertEquals("tenantgate-cli", np.getMetadata().getName());
+    assertEquals(List.of("Ingress", "Egress"), np.getSpec().getPolicyTypes());
+    assertTrue(np.getSpec().getIngress() == null || np.getSpec().getIngress().isEmpty(), "nothing connects to the CLI");
+    Set<Integer> egress = new TreeSet<>();
+    np.getSpec().getEgress().forEach(rule -> rule.getPorts().forEach(p -> egress.add(p.getPort().getIntVal())));
+    assertEquals(new TreeSet<>(Set.of(53, port(URI.create(cfg.registry().postgres().url()), 5432))), egress,
+        "the CLI reaches DNS and Postgres only");
   }
 }
