@@ -49,6 +49,7 @@ public final class Gateway {
   private final List<EdgeVerticle> edgeVerticles = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicBoolean draining = new AtomicBoolean();
   private volatile java.time.Duration grace = java.time.Duration.ofSeconds(25);
+  private volatile java.time.Duration shutdownBudget = java.time.Duration.ofSeconds(35);
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NatsBridge bridge;
   private TlsMaterial tls;
@@ -145,6 +146,7 @@ public final class Gateway {
         mounts, edgeBound, activated == null ? serial -> { } : activated::seen);
     int instances = config.edge().effectiveInstances();
     grace = config.shutdown().grace();
+    shutdownBudget = shutdownBudget(config);
     return registry.start()
         .compose(v -> bridge == null ? Future.<Void>succeededFuture() : bridge.start())
         .map(v -> {
@@ -359,6 +361,26 @@ public final class Gateway {
           LOG.info("op=shutdown phase=drained took_ms={}", (System.nanoTime() - start) / 1_000_000);
           return close();
         });
+  }
+
+  /** What closing Vert.x may take after the gateway closed (Running waits this long for it). */
+  public static final java.time.Duration CLOSE_BUDGET = java.time.Duration.ofSeconds(10);
+
+  /**
+   * The longest {@link #shutdown()} may take under {@code config}: the edge grace, then the NATS bridge's
+   * drain (publishes, then subscriptions: twice {@code nats.drainTimeout}, plus 1 s), plus 10 s to undeploy
+   * and close the registry. The process waits this long (then {@link #CLOSE_BUDGET}) before giving up with
+   * exit 1; Kubernetes' terminationGracePeriodSeconds must cover it plus the preStop pause.
+   */
+  public static java.time.Duration shutdownBudget(GatewayConfig config) {
+    java.time.Duration nats = config.nats().enabled()
+        ? config.nats().drainTimeout().multipliedBy(2).plusSeconds(1) : java.time.Duration.ZERO;
+    return config.shutdown().grace().plus(nats).plusSeconds(10);
+  }
+
+  /** {@link #shutdownBudget} of this gateway's configuration. */
+  public java.time.Duration shutdownBudget() {
+    return shutdownBudget;
   }
 
   /** How long a graceful shutdown waits for in-flight requests. */

@@ -29,8 +29,8 @@ final class Running {
     AtomicBoolean stopping = new AtomicBoolean();
     Runnable stop = () -> {
       try {
-        gateway.shutdown().await(gateway.grace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
-        afterClose.get().await(10, TimeUnit.SECONDS);
+        gateway.shutdown().await(gateway.shutdownBudget().toMillis(), TimeUnit.MILLISECONDS);
+        afterClose.get().await(Gateway.CLOSE_BUDGET.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.warn("op=shutdown outcome=error cause={}", e.toString());
         code.set(1);

@@ -197,17 +197,8 @@ final class DeployFiles {
    * A change to either wait in the code changes this bound, and the deploy tests follow it.
    */
   static java.time.Duration worstCaseShutdown(GatewayConfig config) {
-    String running = read(REPO.resolve("src/main/java/io/tenantgate/launcher/Running.java"));
-    Matcher slack = Pattern.compile("gateway\\.shutdown\\(\\)\\.await\\(gateway\\.grace\\(\\)\\.toMillis\\(\\) \\+ ([0-9_]+),"
-        + "\\s*TimeUnit\\.MILLISECONDS\\)").matcher(running);
-    Matcher after = Pattern.compile("afterClose\\.get\\(\\)\\.await\\((\\d+),\\s*TimeUnit\\.SECONDS\\)").matcher(running);
-    if (!slack.find() || !after.find()) {
-      throw new AssertionError("launcher/Running.java no longer waits `gateway.shutdown().await(gateway.grace()"
-          + ".toMillis() + N, MILLISECONDS)` then `afterClose.get().await(M, SECONDS)`: update "
-          + "DeployFiles.worstCaseShutdown to the code's new bound (and terminationGracePeriodSeconds, stop_grace_period)");
-    }
-    return config.shutdown().grace().plusMillis(Long.parseLong(slack.group(1).replace("_", "")))
-        .plusSeconds(Long.parseLong(after.group(1)));
+    // the bound launcher/Running waits for: the gateway's shutdown budget, then closing Vert.x
+    return io.tenantgate.launcher.Gateway.shutdownBudget(config).plus(io.tenantgate.launcher.Gateway.CLOSE_BUDGET);
   }
 
   /** The value of {@code -XX:NAME=value} in JVM options, or null. */

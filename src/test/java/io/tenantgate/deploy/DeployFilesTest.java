@@ -38,8 +38,10 @@ class DeployFilesTest {
   @Test
   void theWorstCaseShutdownIsTheGraceAndLauncherRunningsWaits() {
     GatewayConfig c = DeployFiles.config(DeployFiles.read(DeployFiles.K8S.resolve("base/tenantgate.yaml")));
-    // Running: gateway.shutdown() waits grace + 10 s (the NATS drain included), afterClose 10 s
-    assertEquals(c.shutdown().grace().plusSeconds(20), DeployFiles.worstCaseShutdown(c));
+    // Running waits Gateway.shutdownBudget (grace, the NATS drain: 2 x drainTimeout + 1 s, 10 s to close the
+    // gateway), then 10 s to close Vert.x
+    assertEquals(c.shutdown().grace().plus(c.nats().drainTimeout().multipliedBy(2)).plusSeconds(21),
+        DeployFiles.worstCaseShutdown(c));
   }
 
   @Test
