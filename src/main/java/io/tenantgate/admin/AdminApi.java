@@ -4,10 +4,12 @@ import io.tenantgate.pki.ComponentCertSpec;
 import io.tenantgate.pki.Fingerprints;
 import io.tenantgate.pki.KeyAlgorithm;
 import io.tenantgate.pki.Pem;
+import io.tenantgate.quota.EffectiveLimits;
 import io.tenantgate.tenant.CertStore;
 import io.tenantgate.tenant.PackageStore;
 import io.tenantgate.tenant.StoreException;
 import io.tenantgate.tenant.Tenant;
+import io.tenantgate.tenant.TenantLimits;
 import io.tenantgate.tenant.TenantStatus;
 import io.tenantgate.tenant.TenantStore;
 import io.vertx.core.Future;
@@ -39,15 +41,17 @@ final class AdminApi {
   private final Supplier<Future<List<JsonObject>>> connections;
   private final String trustDomain;
   private final String spiffeTrustDomain;
+  private final EffectiveLimits limitDefaults;
 
   AdminApi(TenantStore tenants, CertStore certs, PackageStore packages, Supplier<Future<List<JsonObject>>> connections,
-      String trustDomain, String spiffeTrustDomain) {
+      String trustDomain, String spiffeTrustDomain, EffectiveLimits limitDefaults) {
     this.tenants = tenants;
     this.certs = certs;
     this.packages = packages;
     this.connections = connections;
     this.trustDomain = trustDomain;
     this.spiffeTrustDomain = spiffeTrustDomain;
+    this.limitDefaults = limitDefaults;
   }
 
   /** A route: its metric name and handler (request, actor) -> reply. */
@@ -63,6 +67,9 @@ final class AdminApi {
             (c, a) -> changed(tenants.suspend(slug(c), a))),
         new Route(HttpMethod.POST, "/api/v1/tenants/:slug/resume", "tenant.resume",
             (c, a) -> changed(tenants.resume(slug(c), a))),
+        new Route(HttpMethod.GET, "/api/v1/tenants/:slug/limits", "tenant.limits.get",
+            (c, a) -> tenants.tenant(slug(c)).map(t -> Reply.ok(limitsJson(t)))),
+        new Route(HttpMethod.PUT, "/api/v1/tenants/:slug/limits", "tenant.limits", this::putLimits),
         new Route(HttpMethod.GET, "/api/v1/tenants/:slug/cas", "ca.list", (c, a) -> listCas(slug(c))),
         new Route(HttpMethod.POST, "/api/v1/tenants/:slug/cas/rotate", "ca.rotate", this::rotateCa),
         new Route(HttpMethod.POST, "/api/v1/tenants/:slug/cas/import", "ca.import", this::importCa),
@@ -109,6 +116,21 @@ final class AdminApi {
             .put("ca_requests", new JsonArray(pending.stream().map(p -> new JsonObject()
                 .put("spki_sha256", p.spkiSha256()).put("csr", p.csrPem())).toList()))
             .put("connections", conns.stream().filter(x -> slug.equals(x.getString("tenant"))).count()))))));
+  }
+
+  /**
+   * Replaces the tenant's quota overrides with the body's (absent or null fields: the default; 0:
+   * unlimited); every gateway applies them within a second. Audited as tenant.limits.
+   */
+  private Future<Reply> putLimits(RoutingContext c, String actor) {
+    Fields f = Fields.ofAnyKeys(c.body().buffer());
+    TenantLimits limits = TenantLimits.parse(f.body(), f::problem);
+    f.done();
+    return tenants.setLimits(slug(c), limits, actor).map(t -> Reply.ok(limitsJson(t)));
+  }
+
+  private JsonObject limitsJson(Tenant t) {
+    return limitDefaults.describe(t.limits()).put("tenant", t.slug());
   }
 
   private Future<Reply> listCas(String slug) {

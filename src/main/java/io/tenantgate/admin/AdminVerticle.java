@@ -49,7 +49,7 @@ public final class AdminVerticle extends VerticleBase {
     this.keyPem = keyPem;
     this.adminCaPem = adminCaPem;
     this.api = new AdminApi(services.tenants(), services.certs(), services.packages(), services.connections(),
-        services.trustDomain(), services.spiffeTrustDomain());
+        services.trustDomain(), services.spiffeTrustDomain(), services.limitDefaults());
     this.metrics = metrics;
     this.bound = bound;
   }

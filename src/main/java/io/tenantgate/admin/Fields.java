@@ -25,6 +25,11 @@ final class Fields {
     this.allowed = allowed;
   }
 
+  /** The body as a JSON object whose keys the caller's validator checks itself (see {@link #body()}). */
+  static Fields ofAnyKeys(Buffer raw) {
+    return of(raw, null);
+  }
+
   /** The body as a JSON object with only {@code allowed} keys; an empty body is an empty object. */
   static Fields of(Buffer raw, Set<String> allowed) {
     JsonObject body;
@@ -39,11 +44,16 @@ final class Fields {
     }
     Fields f = new Fields(body, allowed);
     for (String k : body.fieldNames()) {
-      if (!allowed.contains(k)) {
+      if (allowed != null && !allowed.contains(k)) {
         f.errors.add(error(k, "unknown field (allowed: " + new java.util.TreeSet<>(allowed) + ")"));
       }
     }
     return f;
+  }
+
+  /** The whole body, for values validated by their own type (e.g. tenant limits). */
+  JsonObject body() {
+    return body;
   }
 
   String slug(String key, boolean required) {

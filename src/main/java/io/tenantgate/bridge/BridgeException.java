@@ -12,6 +12,7 @@ final class BridgeException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final transient Failure failure;
   private final String reason;
+  private long retryAfterNanos;
 
   BridgeException(Failure failure, String reason, String message) {
     super(message, null, false, false);
@@ -21,6 +22,17 @@ final class BridgeException extends RuntimeException {
 
   BridgeException(Failure failure) {
     this(failure, failure.code(), failure.message());
+  }
+
+  /** Tells the client when to retry (a quota refusal); returns this. */
+  BridgeException retryAfter(long nanos) {
+    this.retryAfterNanos = nanos;
+    return this;
+  }
+
+  /** When a retry can succeed, nanoseconds; 0 = not said. */
+  long retryAfterNanos() {
+    return retryAfterNanos;
   }
 
   Failure failure() {

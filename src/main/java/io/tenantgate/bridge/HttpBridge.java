@@ -92,7 +92,7 @@ final class HttpBridge {
    */
   static void fail(HttpServerRequest req, String requestId, BridgeException e) {
     boolean unread = !req.isEnded() && req.version() != HttpVersion.HTTP_2;
-    ErrorReplies.write(req.response(), e.failure(), false, requestId, unread);
+    ErrorReplies.write(req.response(), e.failure(), false, requestId, unread, e.retryAfterNanos());
   }
 
   private static BridgeException notPost() {

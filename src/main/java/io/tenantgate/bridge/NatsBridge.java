@@ -7,6 +7,7 @@ import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.quota.TenantQuotas;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantRegistry;
@@ -74,8 +75,12 @@ public final class NatsBridge {
     return java.util.Collections.unmodifiableSet(out);
   }
 
+  /**
+   * @param quotas every tenant's quota state (publishes and bytes per second, WebSocket subscriptions),
+   *     shared with the edge listener
+   */
   public NatsBridge(Vertx vertx, NatsConfig config, TenantRegistry registry, GatewayMetrics metrics,
-      AccessLog accessLog) {
+      AccessLog accessLog, TenantQuotas quotas) {
     this.vertx = vertx;
     this.config = config;
     this.registry = registry;
@@ -85,7 +90,7 @@ public final class NatsBridge {
     this.mapper = new SubjectMapper(config.jetstream().namePrefix(), config.jetstream().subjects(), policy.roots(),
         slug -> registry.snapshot().tenantBySlug(slug) != null);
     this.provisioner = new StreamProvisioner(mapper, config.jetstream());
-    this.publisher = new Publisher(link, mapper, policy, config.publish(), metrics, this::provisionLater);
+    this.publisher = new Publisher(link, mapper, policy, config.publish(), quotas, metrics, this::provisionLater);
     this.calls = new BridgeCalls(metrics, accessLog);
     this.http = new HttpBridge(publisher, calls);
     this.sessions = new WebSocketSession.Shared(publisher, mapper, policy, config.websocket(), metrics,

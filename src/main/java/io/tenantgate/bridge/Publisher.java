@@ -11,6 +11,9 @@ import io.tenantgate.config.NatsPublishConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.quota.Limit;
+import io.tenantgate.quota.TenantQuota;
+import io.tenantgate.quota.TenantQuotas;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -23,7 +26,8 @@ import java.util.regex.Pattern;
 
 /**
  * Publish and request for both surfaces (HTTP and WebSocket), in one order: subject syntax and
- * prefix -> allow-list -> payload size -> tenant rate -> NATS state -> publish. A core publish is
+ * prefix -> allow-list -> payload size -> the tenant's publish bytes and rate ({@link TenantQuota}, shared
+ * with the edge; per tenant over the whole gateway) -> NATS state -> publish. A core publish is
  * done when the connection took it; a JetStream publish only when the tenant's stream acknowledged
  * it. Results are delivered on the caller's context. Every refusal is counted, and refused
  * messages never reach NATS.
@@ -36,7 +40,7 @@ final class Publisher {
   private final SubjectMapper mapper;
   private final SubjectPolicy policy;
   private final NatsPublishConfig config;
-  private final TenantRateLimiter rate;
+  private final TenantQuotas quotas;
   private final GatewayMetrics metrics;
   private final java.util.function.Consumer<String> streamMissing;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -46,19 +50,23 @@ final class Publisher {
   record Published(String subject, String stream, long seq, boolean duplicate) {
   }
 
-  Publisher(NatsLink link, SubjectMapper mapper, SubjectPolicy policy, NatsPublishConfig config,
+  Publisher(NatsLink link, SubjectMapper mapper, SubjectPolicy policy, NatsPublishConfig config, TenantQuotas quotas,
       GatewayMetrics metrics, java.util.function.Consumer<String> streamMissing) {
     this.link = link;
     this.mapper = mapper;
     this.policy = policy;
     this.config = config;
-    this.rate = new TenantRateLimiter(config.ratePerSecond(), config.burst());
+    this.quotas = quotas;
     this.metrics = metrics;
     this.streamMissing = streamMissing;
   }
 
   NatsPublishConfig config() {
     return config;
+  }
+
+  TenantQuotas quotas() {
+    return quotas;
   }
 
   /** The NATS subject for a publish (or, {@code request}, a request) by {@code id}, or a counted refusal. */
@@ -185,8 +193,12 @@ final class Publisher {
     if (closing) {
       throw counted(slug, new BridgeException(Failure.SHUTTING_DOWN));
     }
-    if (!rate.tryAcquire(slug)) {
-      throw counted(slug, new BridgeException(Failure.OVER_RATE));
+    TenantQuota quota = quotas.of(id.tenantId());
+    long now = System.nanoTime();
+    Limit over = quota.admitNatsPublish(body.length, now);
+    if (over != null) {
+      quota.refused(over, now);
+      throw counted(slug, new BridgeException(over.failure()).retryAfter(quota.retryAfterNanos(over, now)));
     }
     Connection conn = link.connected();
     if (conn == null) {

@@ -9,6 +9,8 @@ import io.tenantgate.config.NatsWebSocketConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.quota.Limit;
+import io.tenantgate.quota.TenantQuota;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
@@ -48,6 +50,9 @@ final class WebSocketSession {
   private final Outbox outbox;
   private final Map<String, Subscription> subs = new HashMap<>();
   private final ReplyTokens replies = new ReplyTokens();
+  /** The tenant's quota; this socket holds {@link #tenantSubs} of its subscription slots. */
+  private final TenantQuota quota;
+  private int tenantSubs;
   private int opsInFlight;
 
   /** What every socket of one bridge shares. */
@@ -72,11 +77,14 @@ final class WebSocketSession {
     this.limits = shared.limits();
     this.metrics = shared.metrics();
     this.outbox = new Outbox(ctx, ws, limits.maxBufferedBytes(), shared.watermark(), call, this::slowConsumer);
+    this.quota = publisher.quotas().of(id.tenantId());
     this.dispatcher = conn.createDispatcher();
     this.dispatcher.setPendingLimits(-1, limits.maxBufferedBytes());
     NatsLink link = shared.link();
     link.onSlowConsumer(dispatcher, this::slowConsumer);
     ws.closeHandler(v -> {
+      quota.releaseSubscriptions(tenantSubs);
+      tenantSubs = 0;
       link.forget(dispatcher);
       stopDispatcher();
       metrics.natsWebSocketClosed(id.tenantSlug());
@@ -181,6 +189,14 @@ final class WebSocketSession {
       metrics.natsDenied(id.tenantSlug(), r.code());
       throw SubjectMapper.refused(r);
     }
+    if (!quota.acquireSubscription()) {
+      long now = System.nanoTime();
+      quota.refused(Limit.WS_SUBSCRIPTIONS, now);
+      metrics.natsDenied(id.tenantSlug(), Failure.TENANT_SUBSCRIPTIONS_LIMITED.code());
+      throw new BridgeException(Failure.TENANT_SUBSCRIPTIONS_LIMITED)
+          .retryAfter(quota.retryAfterNanos(Limit.WS_SUBSCRIPTIONS, now));
+    }
+    tenantSubs++;
     subs.put(sid, dispatcher.subscribe(mapper.subscribeSubject(id.tenantSlug(), pattern), m -> deliver(sid, m)));
     return new JsonObject().put("op", "ok").put("sid", sid);
   }
@@ -198,6 +214,7 @@ final class WebSocketSession {
       Subscription s = subs.remove(sid);
       if (s != null) {
         dispatcher.unsubscribe(s);
+        releaseSubscription();
       }
       return Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE));
     });
@@ -210,7 +227,15 @@ final class WebSocketSession {
       throw new BridgeException(Failure.BAD_REQUEST, "unknown_sid", "no such subscription");
     }
     dispatcher.unsubscribe(s);
+    releaseSubscription();
     return new JsonObject().put("op", "ok").put("sid", sid);
+  }
+
+  private void releaseSubscription() {
+    if (tenantSubs > 0) {
+      tenantSubs--;
+      quota.releaseSubscriptions(1);
+    }
   }
 
   private Future<JsonObject> req(JsonObject msg) {
@@ -265,8 +290,12 @@ final class WebSocketSession {
   }
 
   private void sendError(Object reqId, BridgeException e) {
-    send(new JsonObject().put("op", "err").put("id", reqId).put("status", e.failure().httpStatus())
-        .put("reason", e.failure().code()).put("detail", e.reason()).put("message", e.getMessage()));
+    JsonObject err = new JsonObject().put("op", "err").put("id", reqId).put("status", e.failure().httpStatus())
+        .put("reason", e.failure().code()).put("detail", e.reason()).put("message", e.getMessage());
+    if (e.retryAfterNanos() > 0) {
+      err.put("retry_after_ms", Math.max(1, (e.retryAfterNanos() + 999_999) / 1_000_000));
+    }
+    send(err);
   }
 
   /** From any thread, once: stop deliveries now, then close the socket on its loop with 1008. */

@@ -24,6 +24,7 @@ public record GatewayConfig(
     NatsConfig nats,
     AdminConfig admin,
     OnboardingConfig onboarding,
+    TenantLimitsConfig tenantLimits,
     List<RouteConfig> routes) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -92,6 +93,7 @@ public record GatewayConfig(
     NatsConfig nats = NatsConfig.parse(root.child("nats"));
     AdminConfig admin = AdminConfig.parse(root.child("admin"), paths);
     OnboardingConfig onboarding = OnboardingConfig.parse(root.child("onboarding"), paths, edge.port());
+    TenantLimitsConfig tenantLimits = TenantLimitsConfig.parse(root.child("tenantLimits"));
     boolean postgres = registry.store() == RegistryConfig.StoreType.POSTGRES;
     if (admin.enabled() && !postgres) {
       root.problem("admin", "the admin API needs registry.store: postgres (the file store is edited with the CLI)");
@@ -109,7 +111,7 @@ public record GatewayConfig(
     RouteConfig.checkUnique(routes, root);
     root.rejectUnknownKeys();
     return new GatewayConfig(identity, edge, ops, registry, assertion, accessLog, shutdown, nats, admin, onboarding,
-        routes);
+        tenantLimits, routes);
   }
 
   /** Resolves relative file names against the configuration's directory. */

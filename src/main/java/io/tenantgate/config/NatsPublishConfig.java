@@ -11,11 +11,13 @@ import java.util.Locale;
  *     or JETSTREAM (stored by the tenant's stream, 200 with its sequence)
  * @param ackTimeout longest wait for a JetStream acknowledgement before the client gets 504
  * @param requestTimeout default and longest wait for a reply to a request
- * @param ratePerSecond publishes per second per tenant over the whole gateway; 0 = unlimited
+ * @param ratePerSecond publishes per second per tenant over the whole gateway (the default of a tenant's
+ *     {@code nats_publishes_per_second}); 0 = unlimited
  * @param burst publishes a tenant may make at once above its rate
+ * @param bytesPerSecond payload bytes per second per tenant over the whole gateway; 0 = unlimited
  */
 public record NatsPublishConfig(long maxPayload, AckMode defaultAck, Duration ackTimeout, Duration requestTimeout,
-    int ratePerSecond, int burst) {
+    int ratePerSecond, int burst, long bytesPerSecond) {
 
   /** When a publish counts as done. */
   public enum AckMode {
@@ -37,7 +39,8 @@ public record NatsPublishConfig(long maxPayload, AckMode defaultAck, Duration ac
     Duration requestTimeout = NatsConfig.positive(n, "requestTimeout", Duration.ofSeconds(5));
     int rate = n.integer("ratePerSecond", 0, 0, 10_000_000);
     int burst = n.integer("burst", Math.max(rate, 1), 1, 10_000_000);
+    long bytesPerSecond = n.bytes("bytesPerSecond", 0, 0, 4L << 30);
     n.rejectUnknownKeys();
-    return new NatsPublishConfig(max, ack, ackTimeout, requestTimeout, rate, burst);
+    return new NatsPublishConfig(max, ack, ackTimeout, requestTimeout, rate, burst, bytesPerSecond);
   }
 }

@@ -26,10 +26,29 @@ public final class ErrorReplies {
    */
   public static Future<Void> write(HttpServerResponse resp, Failure failure, boolean grpc,
       String requestId, boolean closeConnection) {
+    return write(resp, failure, grpc, requestId, closeConnection, 0);
+  }
+
+  /**
+   * As {@link #write(HttpServerResponse, Failure, boolean, String, boolean)}, telling the client when to
+   * retry: {@code Retry-After} (whole seconds, at least 1) on HTTP, {@code grpc-retry-pushback-ms} on
+   * gRPC (the gRPC retry design's server pushback).
+   *
+   * @param retryAfterNanos how long until a retry can succeed; 0 = say nothing
+   */
+  public static Future<Void> write(HttpServerResponse resp, Failure failure, boolean grpc,
+      String requestId, boolean closeConnection, long retryAfterNanos) {
     if (resp.headWritten() || resp.ended() || resp.closed()) {
       return Future.succeededFuture();
     }
     resp.headers().clear();
+    if (retryAfterNanos > 0) {
+      if (grpc) {
+        resp.putHeader("grpc-retry-pushback-ms", Long.toString(Math.max(1, (retryAfterNanos + 999_999) / 1_000_000)));
+      } else {
+        resp.putHeader("retry-after", Long.toString(retryAfterSeconds(retryAfterNanos)));
+      }
+    }
     if (closeConnection) {
       resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
@@ -55,6 +74,11 @@ public final class ErrorReplies {
     return resp.setStatusCode(failure.httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
         .end(body.toBuffer());
+  }
+
+  /** Retry-After in whole seconds: rounded up, at least 1. */
+  public static long retryAfterSeconds(long nanos) {
+    return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
   }
 
   /** The grpc-message for {@code failure}: "code: message", percent-encoded. */

@@ -44,6 +44,16 @@ public enum Failure {
   // 409, not 403: the tenant's identity is fine, its slug collides with a NATS subject root
   SLUG_RESERVED("slug_reserved", 409, GrpcStatus.PERMISSION_DENIED, "The tenant's slug is a reserved NATS subject root; it cannot use the NATS bridge"),
   OVER_RATE("over_rate", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant is over its publish rate"),
+  OVER_BANDWIDTH("over_bandwidth", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant is over its publish bandwidth"),
+  TENANT_RATE_LIMITED("tenant_rate_limited", 429, GrpcStatus.RESOURCE_EXHAUSTED, "The tenant is over its request rate"),
+  TENANT_BANDWIDTH_LIMITED("tenant_bandwidth_limited", 429, GrpcStatus.RESOURCE_EXHAUSTED,
+      "The tenant is over its request bandwidth"),
+  TENANT_STREAMS_LIMITED("tenant_streams_limited", 429, GrpcStatus.RESOURCE_EXHAUSTED,
+      "The tenant has the most concurrent gRPC streams it is allowed"),
+  TENANT_CONNECTIONS_LIMITED("tenant_connections_limited", 429, GrpcStatus.RESOURCE_EXHAUSTED,
+      "The tenant has the most connections it is allowed"),
+  TENANT_SUBSCRIPTIONS_LIMITED("tenant_subscriptions_limited", 429, GrpcStatus.RESOURCE_EXHAUSTED,
+      "The tenant has the most WebSocket subscriptions it is allowed"),
   NATS_UNAVAILABLE("nats_unavailable", 503, GrpcStatus.UNAVAILABLE, "NATS is unavailable"),
   NO_RESPONDERS("no_responders", 503, GrpcStatus.UNAVAILABLE, "Nothing is subscribed to the request subject"),
   NATS_ACK_TIMEOUT("nats_ack_timeout", 504, GrpcStatus.DEADLINE_EXCEEDED, "JetStream did not acknowledge in time; the message may or may not be stored"),
@@ -79,6 +89,15 @@ public enum Failure {
   /** Message safe to show to any client. */
   public String message() {
     return message;
+  }
+
+  /** True for a tenant quota refusal (429 with Retry-After; counted, logged once per burst). */
+  public boolean isQuota() {
+    return switch (this) {
+      case OVER_RATE, OVER_BANDWIDTH, TENANT_RATE_LIMITED, TENANT_BANDWIDTH_LIMITED, TENANT_STREAMS_LIMITED,
+          TENANT_CONNECTIONS_LIMITED, TENANT_SUBSCRIPTIONS_LIMITED -> true;
+      default -> false;
+    };
   }
 
   /** True for refusals of the client's identity (as opposed to routing or upstream failures). */

@@ -30,6 +30,9 @@ final class EdgeConnection {
   String metricsTenant;
   long lastActivityNanos;
   final long openedAtMillis = System.currentTimeMillis();
+  /** The tenant's quota (null for a refused identity), and whether this connection holds one of its slots. */
+  io.tenantgate.quota.TenantQuota quota;
+  boolean holdsConnectionSlot;
   /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
   Future<String> assertion;
   long assertionRefreshNanos;

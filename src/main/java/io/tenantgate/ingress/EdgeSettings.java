@@ -8,6 +8,7 @@ import io.tenantgate.identity.TlsMaterial;
 import io.tenantgate.identity.IdentityResolver;
 import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
+import io.tenantgate.quota.TenantQuotas;
 import io.tenantgate.tenant.TenantRegistry;
 import io.vertx.core.Promise;
 import java.util.List;
@@ -20,10 +21,12 @@ import java.util.List;
  * @param mounts capabilities served on the edge listener itself, matched before the routes to core
  * @param boundPort completed with the port actually bound (useful with port 0)
  * @param onAccepted told the serial of every accepted connection's certificate (package activation); may do nothing
+ * @param quotas every tenant's quota state, shared with the NATS bridge
  */
 public record EdgeSettings(GatewayConfig config, TlsMaterial tls, TenantRegistry registry, EdgeTrustManager trustManager,
     IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, AccessLog accessLog,
-    List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort, java.util.function.Consumer<String> onAccepted) {
+    List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort, java.util.function.Consumer<String> onAccepted,
+    TenantQuotas quotas) {
 
   public EdgeSettings {
     mounts = List.copyOf(mounts);

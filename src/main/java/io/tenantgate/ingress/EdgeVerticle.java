@@ -53,8 +53,11 @@ public final class EdgeVerticle extends VerticleBase {
   private Upstreams upstreams;
   private HttpRelay httpRelay;
   private WebSocketRelay webSocketRelay;
+  private QuotaGate quotaGate;
   private Runnable unsubscribe;
   private static final long LOOP_PROBE_NANOS = 500_000_000L;
+  /** HTTP/2 error code (RFC 9113 section 7) for a peer generating excessive load. */
+  private static final long ENHANCE_YOUR_CALM = 0xb;
   private long sweepTimer = -1;
   private long loopProbe = -1;
   private HttpServer server;
@@ -71,6 +74,7 @@ public final class EdgeVerticle extends VerticleBase {
     upstreams = new Upstreams(vertx, settings.config().routes(), limits);
     httpRelay = new HttpRelay(upstreams, limits);
     webSocketRelay = new WebSocketRelay(upstreams, limits);
+    quotaGate = new QuotaGate(settings.quotas(), settings.metrics());
     HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager())
         .setHost(edge.host())
         .setPort(edge.port())
@@ -152,9 +156,13 @@ public final class EdgeVerticle extends VerticleBase {
     Resolution r = resolve(chain);
     EdgeConnection ec = new EdgeConnection(conn, chain, r, System.nanoTime());
     connections.put(conn, ec);
+    boolean overCap = false;
     if (r.isAccepted()) {
       settings.metrics().handshake("ok", "none", r.tenantSlug());
-      settings.onAccepted().accept(r.identity().serialHex());
+      overCap = !quotaGate.admitConnection(ec);
+      if (!overCap) {
+        settings.onAccepted().accept(r.identity().serialHex());
+      }
     } else {
       settings.metrics().refusal(r.failure().code(), r.tenantSlug(), "request");
       LOG.info("op=identity outcome=refused reason={} tenant={} peer={}", r.failure().code(), r.tenantSlug(),
@@ -165,11 +173,28 @@ public final class EdgeVerticle extends VerticleBase {
     conn.closeHandler(v -> {
       EdgeConnection gone = connections.remove(conn);
       if (gone != null) {
+        quotaGate.connectionClosed(gone);
         settings.metrics().connectionClosed(gone.metricsTenant);
       }
     });
     conn.exceptionHandler(err -> LOG.debug("op=connection outcome=error tenant={} peer={} cause={}",
         ec.tenantSlug(), ec.peerHost, err.toString()));
+    if (overCap) {
+      refuseOverCap(conn);
+    }
+  }
+
+  /**
+   * The tenant's connection cap: the connection is closed before anything it sent is read (HTTP/2
+   * first gets GOAWAY ENHANCE_YOUR_CALM naming the reason); a request that raced in gets 429.
+   */
+  private static void refuseOverCap(HttpConnection conn) {
+    try {
+      conn.goAway(ENHANCE_YOUR_CALM, -1, io.vertx.core.buffer.Buffer.buffer(Failure.TENANT_CONNECTIONS_LIMITED.code()));
+    } catch (RuntimeException notHttp2) {
+      // HTTP/1.x has no GOAWAY: the close says it
+    }
+    conn.close();
   }
 
   /** Errors before a connection exists: failed handshakes the trust manager did not already count. */
@@ -238,6 +263,9 @@ public final class EdgeVerticle extends VerticleBase {
       return;
     }
     Exchange ex = exchange(req, conn, meta, grpc, route.name());
+    if (!quotaGate.admit(ex)) {
+      return;
+    }
     ClientIdentity identity = conn.resolution.identity();
     assertion(conn).onComplete(signed -> {
       if (signed.failed()) {

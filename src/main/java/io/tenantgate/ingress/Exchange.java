@@ -48,6 +48,11 @@ final class Exchange {
   private long idleTimer = -1;
   private Runnable onIdle;
   private long deadlineTimer = -1;
+  /** The tenant's gRPC stream slot this exchange holds, released when it ends. */
+  private io.tenantgate.quota.TenantQuota streamSlot;
+  /** Reading from the client is paused until the tenant's byte debt is paid. */
+  private boolean throttled;
+  private long retryAfterNanos;
 
   Exchange(Vertx vertx, HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
       GatewayMetrics metrics, AccessLog accessLog) {
@@ -107,6 +112,49 @@ final class Exchange {
     }
   }
 
+  /** This exchange holds one of the tenant's gRPC stream slots until it ends. */
+  void holdGrpcStream(io.tenantgate.quota.TenantQuota quota) {
+    streamSlot = quota;
+  }
+
+  /** Ends the exchange with a quota refusal that tells the client when to retry. */
+  void failLimited(Failure f, long retryAfterNanos) {
+    this.retryAfterNanos = retryAfterNanos;
+    fail(f, null);
+  }
+
+  /**
+   * Request bytes relayed to core: charged to the tenant's byte bucket; when that goes into debt,
+   * reading from {@code from} pauses until it is paid (then resumes if {@code canResume} says so; the
+   * write-queue drain otherwise does). Shapes uploads and streams to the tenant's bytes per second.
+   */
+  void charge(long bytes, io.vertx.core.streams.ReadStream<?> from, java.util.function.BooleanSupplier canResume) {
+    io.tenantgate.quota.TenantQuota q = conn.quota;
+    if (q == null || bytes <= 0) {
+      return;
+    }
+    long pause = q.chargeBytes(bytes, System.nanoTime());
+    if (pause <= 0 || throttled || finished) {
+      return;
+    }
+    throttled = true;
+    from.pause();
+    vertx.setTimer(Math.max(1, pause / 1_000_000), id -> {
+      throttled = false;
+      if (!finished) {
+        activity();
+        if (canResume.getAsBoolean()) {
+          from.resume();
+        }
+      }
+    });
+  }
+
+  /** Whether reading from the client is paused for the tenant's byte rate (a drain must not resume it). */
+  boolean throttled() {
+    return throttled;
+  }
+
   /** Bytes moved: the idle clock starts again. */
   void activity() {
     lastActivityNanos = System.nanoTime();
@@ -117,6 +165,10 @@ final class Exchange {
       return;
     }
     long remaining = lastActivityNanos + idleNanos - System.nanoTime();
+    if (throttled) {
+      // paused by the gateway for the tenant's byte rate: the silence is ours, not the peers'
+      remaining = idleNanos;
+    }
     if (remaining > 0) {
       idleTimer = vertx.setTimer(Math.max(1, remaining / 1_000_000), this::checkIdle);
     } else {
@@ -156,8 +208,9 @@ final class Exchange {
       return;
     }
     failure = f;
-    if (!f.isIdentityRefusal() && f != Failure.CLIENT_CLOSED) {
-      // identity refusals were counted once, when the connection was resolved
+    boolean perConnection = f.isIdentityRefusal() || f == Failure.TENANT_CONNECTIONS_LIMITED;
+    if (!perConnection && f != Failure.CLIENT_CLOSED) {
+      // identity refusals and the connection cap were counted once, when the connection was resolved
       metrics.refusal(f.code(), conn.tenantSlug(), f.code().startsWith("upstream_") ? "upstream" : "request");
     }
     if (f == Failure.INTERNAL) {
@@ -173,8 +226,8 @@ final class Exchange {
     if (!resp.headWritten()) {
       boolean h1 = req.version() != HttpVersion.HTTP_2;
       // a refused identity or an unread oversized body: this connection has nothing more to offer
-      boolean closeAfter = f == Failure.BODY_TOO_LARGE || f.isIdentityRefusal();
-      ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && closeAfter)
+      boolean closeAfter = f == Failure.BODY_TOO_LARGE || perConnection;
+      ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && closeAfter, retryAfterNanos)
           .onComplete(v -> {
             if (closeAfter && h1) {
               conn.http.close();
@@ -217,6 +270,10 @@ final class Exchange {
     conn.streamEnded(this, now);
     if (grpc) {
       metrics.grpcStream(conn.metricsTenant, -1);
+    }
+    if (streamSlot != null) {
+      streamSlot.releaseGrpcStream();
+      streamSlot = null;
     }
     long upstreamNanos = upstreamHeadNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
     metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos, upstreamNanos,

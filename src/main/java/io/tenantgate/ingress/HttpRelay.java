@@ -118,8 +118,13 @@ final class HttpRelay {
       creq.write(buf).onFailure(err -> ex.fail(failureOf(err), err));
       if (creq.writeQueueFull()) {
         req.pause();
-        creq.drainHandler(v -> req.resume());
+        creq.drainHandler(v -> {
+          if (!ex.throttled()) {
+            req.resume();
+          }
+        });
       }
+      ex.charge(buf.length(), req, () -> !creq.writeQueueFull());
     });
     req.endHandler(v -> creq.end());
     creq.exceptionHandler(err -> ex.fail(failureOf(err), err));

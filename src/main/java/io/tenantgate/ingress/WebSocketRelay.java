@@ -68,14 +68,8 @@ final class WebSocketRelay {
   }
 
   private static void bridge(Exchange ex, WebSocketBase client, WebSocket upstream) {
-    pipe(client, upstream, n -> {
-      ex.bytesIn += n;
-      ex.activity();
-    });
-    pipe(upstream, client, n -> {
-      ex.bytesOut += n;
-      ex.activity();
-    });
+    pipe(client, upstream, ex, true);
+    pipe(upstream, client, ex, false);
     upstream.closeHandler(v -> closeWith(client, upstream));
     client.exceptionHandler(err -> upstream.close());
     upstream.exceptionHandler(err -> client.close());
@@ -85,16 +79,33 @@ final class WebSocketRelay {
     });
   }
 
-  private static void pipe(WebSocketBase from, WebSocketBase to, java.util.function.IntConsumer bytes) {
+  /**
+   * Relays data frames from one side to the other with back-pressure; frames from the client
+   * ({@code inbound}) are the tenant's request bytes, charged to its byte rate (which may pause reading).
+   */
+  private static void pipe(WebSocketBase from, WebSocketBase to, Exchange ex, boolean inbound) {
     from.frameHandler((WebSocketFrame f) -> {
       if (!(f.isText() || f.isBinary() || f.isContinuation())) {
         return;
       }
-      bytes.accept(f.binaryData().length());
+      int n = f.binaryData().length();
+      if (inbound) {
+        ex.bytesIn += n;
+      } else {
+        ex.bytesOut += n;
+      }
+      ex.activity();
       to.writeFrame(f);
       if (to.writeQueueFull()) {
         from.pause();
-        to.drainHandler(v -> from.resume());
+        to.drainHandler(v -> {
+          if (!inbound || !ex.throttled()) {
+            from.resume();
+          }
+        });
+      }
+      if (inbound) {
+        ex.charge(n, from, () -> !to.writeQueueFull());
       }
     });
   }

@@ -42,7 +42,7 @@ final class AdminWiring {
   }
 
   static AdminServices services(Vertx vertx, GatewayConfig config, Pool pool, MasterKey masterKey, CertAndKey root,
-      Supplier<Future<List<JsonObject>>> connections) {
+      Supplier<Future<List<JsonObject>>> connections, io.tenantgate.quota.EffectiveLimits limitDefaults) {
     String td = config.identity().trustDomain();
     TenantStore tenants = new TenantStore(vertx, pool, masterKey, root, td)
         .reserveSlugs(io.tenantgate.bridge.NatsBridge.reservedSlugs(config.nats()));
@@ -51,7 +51,7 @@ final class AdminWiring {
         DownloadTokens.fromMasterKey(masterKey), new PackageStore.Settings(o.publicUrl(), o.gatewayAddr(),
         o.serverName(), td, config.identity().spiffeTrustDomain(), o.certValidity(), o.packageTtl(), o.maxPackageTtl()));
     return new AdminServices(tenants, new CertStore(pool, tenants), packages, connections, td,
-        config.identity().spiffeTrustDomain());
+        config.identity().spiffeTrustDomain(), limitDefaults);
   }
 
   /**

@@ -17,6 +17,8 @@ import io.tenantgate.ingress.EdgeVerticle;
 import io.tenantgate.metrics.AccessLog;
 import io.tenantgate.metrics.GatewayMetrics;
 import io.tenantgate.ops.OpsVerticle;
+import io.tenantgate.quota.EffectiveLimits;
+import io.tenantgate.quota.TenantQuotas;
 import io.tenantgate.tenant.FileTenantRegistry;
 import io.tenantgate.tenant.PostgresTenantRegistry;
 import io.tenantgate.tenant.TenantRegistry;
@@ -60,6 +62,8 @@ public final class Gateway {
   private int enrollPort = -1;
   private AdminServices adminServices;
   private io.tenantgate.tenant.PackageActivations activations;
+  private TenantQuotas quotas;
+  private Runnable stopQuotas = () -> { };
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayMetrics metrics, TenantRegistry registry,
       EdgeTrustManager trustManager, AssertionSigner assertions) {
@@ -126,8 +130,11 @@ public final class Gateway {
   private Future<Void> deploy(GatewayConfig config) {
     List<EdgeHandler.Mount> mounts = new ArrayList<>();
     AccessLog accessLog = new AccessLog(config.accessLog().enabled(), config.accessLog().sampleRate());
+    quotas = new TenantQuotas(EffectiveLimits.defaults(config.tenantLimits(), config.nats().publish()),
+        registry::snapshot);
     try {
-      bridge = config.nats().enabled() ? new NatsBridge(vertx, config.nats(), registry, metrics, accessLog) : null;
+      bridge = config.nats().enabled() ? new NatsBridge(vertx, config.nats(), registry, metrics, accessLog, quotas)
+          : null;
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -143,11 +150,15 @@ public final class Gateway {
     }
     var activated = activations;
     EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
-        mounts, edgeBound, activated == null ? serial -> { } : activated::seen);
+        mounts, edgeBound, activated == null ? serial -> { } : activated::seen, quotas);
     int instances = config.edge().effectiveInstances();
     grace = config.shutdown().grace();
     shutdownBudget = shutdownBudget(config);
     return registry.start()
+        .map(v -> {
+          stopQuotas = quotas.follow(registry);
+          return v;
+        })
         .compose(v -> bridge == null ? Future.<Void>succeededFuture() : bridge.start())
         .map(v -> {
           if (activations != null) {
@@ -213,7 +224,7 @@ public final class Gateway {
     // file reads, key parsing and key derivation: off the event loop
     return vertx.executeBlocking(() -> {
       AdminServices services = AdminWiring.services(vertx, config, pg.database().pool(), pg.masterKey(),
-          AdminWiring.root(config), this::describeConnections);
+          AdminWiring.root(config), this::describeConnections, quotas.defaults());
       String[] adminPems = AdminWiring.serverPems(config.admin().certFile(), config.admin().keyFile(), tls);
       String[] enrollPems = AdminWiring.serverPems(config.onboarding().certFile(), config.onboarding().keyFile(), tls);
       String adminCa = null;
@@ -341,6 +352,11 @@ public final class Gateway {
     return trustManager;
   }
 
+  /** Every tenant's quota state in this gateway. */
+  public TenantQuotas quotas() {
+    return quotas;
+  }
+
   /** The NATS bridge, or null when {@code nats.enabled} is false. */
   public NatsBridge bridge() {
     return bridge;
@@ -397,6 +413,7 @@ public final class Gateway {
    * this gateway deployed (and closes Vert.x when it owns it).
    */
   public Future<Void> close() {
+    stopQuotas.run();
     if (tlsReloader != null) {
       tlsReloader.stop();
     }

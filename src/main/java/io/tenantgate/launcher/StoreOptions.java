@@ -32,13 +32,16 @@ final class StoreOptions {
   /** Written by {@code tenantgate dev --store postgres}: where that dev setup keeps its registry. */
   static final String DEV_STORE_FILE = "store.json";
 
-  /** The reserved slugs of the default configuration, which `tenantgate dev` runs. */
+  /** The default configuration, which `tenantgate dev` runs. */
+  private static final GatewayConfig DEV_CONFIG = GatewayConfig.parseYaml("""
+      edge: {tls: {certFile: s.pem, keyFile: s-key.pem, clientCaFile: root.pem}}
+      registry: {file: registry.json}
+      routes: [{name: core, pathPrefix: /, upstream: 'http://127.0.0.1:1'}]
+      """, null);
+
+  /** The reserved slugs of the default configuration. */
   private static final java.util.Set<String> DEV_RESERVED = io.tenantgate.bridge.NatsBridge.reservedSlugs(
-      GatewayConfig.parseYaml("""
-          edge: {tls: {certFile: s.pem, keyFile: s-key.pem, clientCaFile: root.pem}}
-          registry: {file: registry.json}
-          routes: [{name: core, pathPrefix: /, upstream: 'http://127.0.0.1:1'}]
-          """, null).nats());
+      DEV_CONFIG.nats());
 
   @Option(names = "--config", paramLabel = "FILE", description = "The gateway configuration whose store to act on.")
   Path config;
@@ -52,6 +55,17 @@ final class StoreOptions {
   @Option(names = "--actor", paramLabel = "NAME", description = "Who to record in the audit log (default: cli:$USER).")
   String actor;
 
+  private GatewayConfig loaded;
+
+  /**
+   * The tenant limits a gateway of this store applies where a tenant has no override: those of
+   * {@code --config}, or the built-in defaults `tenantgate dev` runs with. Call after {@link #open}.
+   */
+  io.tenantgate.quota.EffectiveLimits limitDefaults() {
+    GatewayConfig c = loaded != null ? loaded : DEV_CONFIG;
+    return io.tenantgate.quota.EffectiveLimits.defaults(c.tenantLimits(), c.nats().publish());
+  }
+
   String actor() {
     return actor != null ? actor : "cli:" + System.getProperty("user.name", "unknown");
   }
@@ -63,7 +77,8 @@ final class StoreOptions {
           + " (a `tenantgate dev` data directory)");
     }
     if (config != null) {
-      return fromConfig(vertx, GatewayConfig.load(config));
+      loaded = GatewayConfig.load(config);
+      return fromConfig(vertx, loaded);
     }
     Path dir = data.toAbsolutePath().normalize();
     Path pki = dir.resolve("pki");

@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code tenantgate tenant create|list|suspend|resume}. */
-@Command(name = "tenant", mixinStandardHelpOptions = true, description = "Create, list, suspend and resume tenants.",
+/** {@code tenantgate tenant create|list|suspend|resume|limits}. */
+@Command(name = "tenant", mixinStandardHelpOptions = true,
+    description = "Create, list, suspend and resume tenants; show or set their quota limits.",
     subcommands = {TenantCommand.Create.class, TenantCommand.ListTenants.class, TenantCommand.Suspend.class,
-        TenantCommand.Resume.class})
+        TenantCommand.Resume.class, TenantLimitsCommand.class})
 final class TenantCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;

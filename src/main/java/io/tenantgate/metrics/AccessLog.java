@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
  * One JSON line per finished request or stream on the {@code tenantgate.access} logger, which the
  * logging configuration sends through an asynchronous appender. Names the operation, tenant,
  * component and request id; never certificates or key material. Successful requests are sampled;
- * failures and refusals are always written.
+ * failures and refusals are always written, except 429s (a tenant over its quota): those are sampled like
+ * successes, so a flood does not become a log flood — they are counted in the metrics, and the quota
+ * logs each burst once.
  */
 public final class AccessLog {
   private static final Logger LOG = LoggerFactory.getLogger("tenantgate.access");
@@ -32,8 +34,8 @@ public final class AccessLog {
     if (!enabled || !LOG.isInfoEnabled()) {
       return false;
     }
-    return status >= 400 || reason != null || sampleRate >= 1.0
-        || ThreadLocalRandom.current().nextDouble() < sampleRate;
+    boolean always = status >= 400 && status != 429 || reason != null && status != 429;
+    return always || sampleRate >= 1.0 || ThreadLocalRandom.current().nextDouble() < sampleRate;
   }
 
   /** Writes one entry. */

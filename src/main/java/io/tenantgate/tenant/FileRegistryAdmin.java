@@ -138,6 +138,24 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   }
 
   @Override
+  public Future<Tenant> tenant(String slug) {
+    return read(file -> tenant(file, slug));
+  }
+
+  @Override
+  public Future<Tenant> setLimits(String slug, TenantLimits limits, String actor) {
+    return edit(file -> {
+      Tenant t = tenant(file, slug);
+      if (!t.limits().equals(limits)) {
+        file.setTenantLimits(slug, limits);
+        audit(actor, "tenant.limits", t.id(), new JsonObject().put("slug", slug).put("before", t.limits().toJson())
+            .put("after", limits.toJson()));
+      }
+      return t.withLimits(limits);
+    });
+  }
+
+  @Override
   public Future<Boolean> suspend(String slug, String actor) {
     return setStatus(slug, TenantStatus.SUSPENDED, actor);
   }

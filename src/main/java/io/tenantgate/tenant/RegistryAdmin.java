@@ -18,6 +18,12 @@ public interface RegistryAdmin {
 
   Future<List<Tenant>> listTenants();
 
+  /** One tenant by slug, with its quota overrides; NOT_FOUND when there is none. */
+  Future<Tenant> tenant(String slug);
+
+  /** Replaces the tenant's quota overrides (audited as tenant.limits); the tenant as it is now. */
+  Future<Tenant> setLimits(String slug, TenantLimits limits, String actor);
+
   Future<Boolean> suspend(String slug, String actor);
 
   Future<Boolean> resume(String slug, String actor);
@@ -81,6 +87,16 @@ public interface RegistryAdmin {
       @Override
       public Future<List<Tenant>> listTenants() {
         return tenants.listTenants();
+      }
+
+      @Override
+      public Future<Tenant> tenant(String slug) {
+        return tenants.tenant(slug);
+      }
+
+      @Override
+      public Future<Tenant> setLimits(String slug, TenantLimits limits, String actor) {
+        return tenants.setLimits(slug, limits, actor);
       }
 
       @Override

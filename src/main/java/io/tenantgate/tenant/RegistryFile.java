@@ -20,7 +20,7 @@ import java.util.UUID;
  * the file is self-contained and replaced atomically) and revoked serials. Pure: no I/O here.
  *
  * <pre>
- * {"tenants": [{"id": "uuid", "slug": "acme", "name": "Acme", "status": "active"}],
+ * {"tenants": [{"id": "uuid", "slug": "acme", "name": "Acme", "status": "active", "limits": {"rps": 50}}],
  *  "cas":     [{"tenant": "uuid", "status": "active", "certificate": "-----BEGIN CERTIFICATE-----..."}],
  *  "revoked": [{"serial": "hex", "reason": "key compromise", "revokedAt": "2026-01-01T00:00:00Z"}]}
  * </pre>
@@ -60,9 +60,32 @@ public final class RegistryFile {
   }
 
   public RegistryFile addTenant(Tenant t) {
-    doc.getJsonArray("tenants").add(new JsonObject().put("id", t.id().toString()).put("slug", t.slug())
-        .put("name", t.name()).put("status", t.status().wire()));
+    JsonObject entry = new JsonObject().put("id", t.id().toString()).put("slug", t.slug())
+        .put("name", t.name()).put("status", t.status().wire());
+    if (!t.limits().isEmpty()) {
+      entry.put("limits", t.limits().toJson());
+    }
+    doc.getJsonArray("tenants").add(entry);
     return this;
+  }
+
+  /**
+   * Replaces the quota overrides of the tenant with {@code slug} (no overrides: the entry loses its
+   * {@code limits}); false when there is no such tenant.
+   */
+  public boolean setTenantLimits(String slug, TenantLimits limits) {
+    for (Object o : doc.getJsonArray("tenants")) {
+      JsonObject t = (JsonObject) o;
+      if (slug.equals(t.getString("slug"))) {
+        if (limits.isEmpty()) {
+          t.remove("limits");
+        } else {
+          t.put("limits", limits.toJson());
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   public RegistryFile addCa(UUID tenantId, String certificatePem, TenantStatus status) {
@@ -144,7 +167,8 @@ public final class RegistryFile {
         throw new IllegalArgumentException("tenants[" + i + "]: invalid slug '" + slug + "'");
       }
       tenants.add(new Tenant(uuid(t.getString("id"), "tenants[" + i + "].id"), slug,
-          t.getString("name", slug), status(t.getString("status", "active"), "tenants[" + i + "].status")));
+          t.getString("name", slug), status(t.getString("status", "active"), "tenants[" + i + "].status"),
+          limits(t.getValue("limits"), "tenants[" + i + "].limits")));
     }
     List<TenantCa> cas = new ArrayList<>();
     JsonArray cs = doc.getJsonArray("cas");
@@ -172,6 +196,16 @@ public final class RegistryFile {
       throw new IllegalArgumentException(name + "[" + i + "] must be an object");
     }
     return j;
+  }
+
+  private static TenantLimits limits(Object raw, String where) {
+    if (raw == null) {
+      return TenantLimits.NONE;
+    }
+    if (!(raw instanceof JsonObject j)) {
+      throw new IllegalArgumentException(where + " must be an object");
+    }
+    return TenantLimits.parse(j, where);
   }
 
   private static UUID uuid(String s, String where) {

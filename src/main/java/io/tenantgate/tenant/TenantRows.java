@@ -5,7 +5,8 @@ import io.vertx.sqlclient.Row;
 
 /** The registry's reads from Postgres and the one row mapper per table, shared by the registry and the store. */
 final class TenantRows {
-  static final String SELECT_TENANTS = "SELECT id, slug, name, status FROM tenants";
+  static final String SELECT_TENANTS = "SELECT id, slug, name, status, limits FROM tenants";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TenantRows.class);
   static final String SELECT_CAS =
       "SELECT spki_sha256, tenant_id, status, certificate_pem, subject_key_id FROM tenant_cas";
   static final String SELECT_REVOKED = "SELECT serial FROM revocations";
@@ -14,8 +15,22 @@ final class TenantRows {
   }
 
   static Tenant tenant(Row r) {
-    return new Tenant(r.getUUID("id"), r.getString("slug"), r.getString("name"),
-        TenantStatus.parse(r.getString("status")));
+    String slug = r.getString("slug");
+    return new Tenant(r.getUUID("id"), slug, r.getString("name"), TenantStatus.parse(r.getString("status")),
+        limits(slug, r.getValue("limits")));
+  }
+
+  /**
+   * The limits column, leniently: the admin API and CLI validate what they write, and a value someone
+   * put there by hand must not stop the snapshot (revocations ride on it) — a bad field is ignored
+   * (the default applies) and logged.
+   */
+  static TenantLimits limits(String slug, Object raw) {
+    if (!(raw instanceof io.vertx.core.json.JsonObject j)) {
+      return TenantLimits.NONE;
+    }
+    return TenantLimits.parse(j, (field, message) -> LOG.warn("op=registry.load tenant={} outcome=limit_ignored"
+        + " field={} reason=\"{}\"", slug, field, message));
   }
 
   static TenantCa ca(Row r) {

@@ -42,6 +42,8 @@ public final class TenantStore {
   private static final String INSERT_CA = "INSERT INTO tenant_cas (spki_sha256, tenant_id, certificate_pem, private_key_enc,"
       + " subject_key_id, status, not_before, not_after) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)";
   private static final String LOCK_TENANT = "SELECT id, status FROM tenants WHERE slug = $1 FOR UPDATE";
+  private static final String LOCK_TENANT_LIMITS = "SELECT id, limits FROM tenants WHERE slug = $1 FOR UPDATE";
+  private static final String SET_TENANT_LIMITS = "UPDATE tenants SET limits = $2, updated_at = now() WHERE id = $1";
   private static final String SET_TENANT_STATUS = "UPDATE tenants SET status = $2, updated_at = now() WHERE id = $1";
   private static final String SET_CA_STATUS = "UPDATE tenant_cas SET status = $2, updated_at = now()"
       + " WHERE spki_sha256 = $1 AND status <> $2 RETURNING tenant_id";
@@ -164,6 +166,35 @@ public final class TenantStore {
           .compose(x -> AuditLog.append(conn, actor, action, id, new JsonObject().put("slug", slug)))
           .map(true);
     }));
+  }
+
+  /**
+   * Replaces the tenant's quota overrides (validated by the caller through {@link TenantLimits#parse});
+   * audited as tenant.limits with the previous and the new overrides. Every gateway resizes the tenant's
+   * buckets when the NOTIFY brings the new snapshot. Returns the tenant as it is now.
+   */
+  public Future<Tenant> setLimits(String slug, TenantLimits limits, String actor) {
+    if (!Names.isSlug(slug)) {
+      return invalid("not a tenant slug: '" + slug + "'");
+    }
+    return pool.<Void>withTransaction(conn -> writeLimits(conn, slug, limits, actor)).compose(v -> tenant(slug));
+  }
+
+  private Future<Void> writeLimits(SqlConnection conn, String slug, TenantLimits limits, String actor) {
+    return conn.preparedQuery(LOCK_TENANT_LIMITS).execute(Tuple.of(slug)).compose(rows -> {
+      if (rows.size() == 0) {
+        return notFound("no tenant '" + slug + "'");
+      }
+      Row r = rows.iterator().next();
+      UUID id = r.getUUID("id");
+      TenantLimits before = TenantRows.limits(slug, r.getValue("limits"));
+      if (before.equals(limits)) {
+        return Future.succeededFuture();
+      }
+      return conn.preparedQuery(SET_TENANT_LIMITS).execute(Tuple.of(id, limits.toJson()))
+          .compose(x -> AuditLog.append(conn, actor, "tenant.limits", id, new JsonObject().put("slug", slug)
+              .put("before", before.toJson()).put("after", limits.toJson())));
+    });
   }
 
   /** Revokes a serial (hex, any case, colons allowed); false when it was already revoked. */

@@ -135,6 +135,21 @@ final class BridgeFixture implements AutoCloseable {
     return gw.gateway.bridge();
   }
 
+  /** Rewrites the registry with {@code slug}'s quota overrides and waits until the running gateway applies them. */
+  void setLimits(String slug, io.tenantgate.tenant.TenantLimits limits) {
+    try {
+      RegistryFile file = RegistryFile.parse(Files.readString(registry));
+      file.setTenantLimits(slug, limits);
+      Pem.write(registry, file.encode(), false);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    UUID id = slug.equals(a) ? aId : bId;
+    var quotas = gw.gateway.quotas();
+    Await.until(() -> quotas.of(id).limits().equals(quotas.defaults().with(limits)), Duration.ofSeconds(5),
+        slug + " limits applied");
+  }
+
   void awaitConnected() {
     Await.until(() -> bridge().health().up(), Duration.ofSeconds(10), "bridge connected to NATS");
   }

@@ -65,6 +65,25 @@ class ErrorRepliesTest {
     return out.toString(StandardCharsets.UTF_8);
   }
 
+  @ParameterizedTest
+  @CsvSource({"1, 1", "999999999, 1", "1000000000, 1", "1000000001, 2", "2500000000, 3", "60000000000, 60"})
+  void retryAfterIsWholeSecondsRoundedUpAndAtLeastOne(long nanos, long seconds) {
+    assertEquals(seconds, ErrorReplies.retryAfterSeconds(nanos));
+  }
+
+  @Test
+  void quotaRefusalsAreExactlyTheTenantLimitConstants() {
+    for (Failure f : Failure.values()) {
+      boolean quota = f.code().startsWith("tenant_") && f.code().endsWith("_limited")
+          || f == Failure.OVER_RATE || f == Failure.OVER_BANDWIDTH;
+      assertEquals(quota, f.isQuota(), f.name());
+      if (quota) {
+        assertEquals(429, f.httpStatus(), f.name());
+        assertEquals(GrpcStatus.RESOURCE_EXHAUSTED, f.grpcStatus(), f.name());
+      }
+    }
+  }
+
   @Test
   void problemJsonMediaTypeIsRfc9457() {
     assertEquals("application/problem+json", ErrorReplies.PROBLEM_JSON);
