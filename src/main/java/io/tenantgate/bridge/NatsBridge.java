@@ -37,6 +37,7 @@ public final class NatsBridge {
   private static final String PUBLISH = MOUNT + "publish/";
   private static final String REQUEST = MOUNT + "request/";
   private static final String WS = MOUNT + "ws";
+  private static final long REPROVISION_INTERVAL_MS = 1_000;
 
   private final Vertx vertx;
   private final NatsConfig config;
@@ -52,8 +53,12 @@ public final class NatsBridge {
   private final WebSocketSession.Shared sessions;
   private final AtomicInteger sockets = new AtomicInteger();
   private final AtomicLong bufferedHighWater = new AtomicLong();
+  /** Tenants whose stream is queued for re-provisioning, and when each was last tried (nanoTime). */
+  private final java.util.Set<String> reprovisionQueued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Map<String, Long> reprovisionedAt = new java.util.concurrent.ConcurrentHashMap<>();
   private Context context;
   private Runnable unsubscribe = () -> { };
+  private Future<Void> closed;
 
   /** Readiness view: the connection state and a human-readable detail. */
   public record Health(boolean up, String state, String detail) {
@@ -94,7 +99,7 @@ public final class NatsBridge {
     this.calls = new BridgeCalls(metrics, accessLog);
     this.http = new HttpBridge(publisher, calls);
     this.sessions = new WebSocketSession.Shared(publisher, mapper, policy, config.websocket(), metrics,
-        this::observeBuffered, link);
+        this::observeBuffered, link, config.maxWebSocketMessageSize());
   }
 
   /** What the launcher hands to the edge listener. */
@@ -121,10 +126,18 @@ public final class NatsBridge {
    * Graceful stop: new publishes are refused, JetStream publishes in flight get their outcome (ack or
    * error) to the client, then the connection drains and closes.
    */
-  public Future<Void> close() {
-    unsubscribe.run();
-    Context ctx = context != null ? context : vertx.getOrCreateContext();
-    return publisher.quiesce(vertx, config.drainTimeout()).compose(v -> link.close(ctx));
+  public synchronized Future<Void> close() {
+    if (closed == null) {
+      unsubscribe.run();
+      Context ctx = context != null ? context : vertx.getOrCreateContext();
+      closed = publisher.quiesce(vertx, config.drainTimeout()).compose(v -> link.close(ctx));
+    }
+    return closed;
+  }
+
+  /** The connection (tests). */
+  NatsLink link() {
+    return link;
   }
 
   /** Highest number of bytes seen waiting for any one WebSocket (tests: memory stays bounded). */
@@ -169,7 +182,18 @@ public final class NatsBridge {
     req.toWebSocket()
         .onSuccess(ws -> {
           call.upgraded();
-          new WebSocketSession(sessions, ctx, ws, id, conn, call, sockets::decrementAndGet).start();
+          WebSocketSession session;
+          try {
+            session = new WebSocketSession(sessions, ctx, ws, id, conn, call, sockets::decrementAndGet);
+          } catch (IllegalStateException e) {
+            // the connection closed between the check and the upgrade: no dispatcher to be had
+            sockets.decrementAndGet();
+            metrics.natsError(id.tenantSlug(), "nats_unavailable");
+            ws.close(WebSocketSession.TRY_AGAIN_LATER, "NATS is unavailable; retry");
+            call.finish(101, "nats_unavailable");
+            return;
+          }
+          session.start();
         })
         .onFailure(err -> {
           sockets.decrementAndGet();
@@ -240,18 +264,29 @@ public final class NatsBridge {
     return true;
   }
 
-  /** A JetStream publish found no stream: provision that tenant again (the client retries). */
+  /**
+   * A JetStream publish found no stream: provision that tenant again (the client retries). Coalesced per
+   * tenant: at most one pass queued, and at most one per {@value #REPROVISION_INTERVAL_MS} ms, however
+   * many publishes fail meanwhile.
+   */
   private void provisionLater(String slug) {
     if (!config.jetstream().provision() || context == null) {
       return;
     }
+    long now = System.nanoTime();
+    Long last = reprovisionedAt.get(slug);
+    if (last != null && now - last < REPROVISION_INTERVAL_MS * 1_000_000L || !reprovisionQueued.add(slug)) {
+      return;
+    }
     link.blocking(context, () -> {
+      reprovisionedAt.put(slug, System.nanoTime());
+      reprovisionQueued.remove(slug);
       Tenant t = registry.snapshot().tenantBySlug(slug);
       if (t != null && t.active() && usable(slug)) {
         provisioner.forget(slug);
         provisioner.ensureAll(link.management(), List.of(slug));
       }
       return null;
-    });
+    }).onFailure(e -> reprovisionQueued.remove(slug));
   }
 }

@@ -43,6 +43,14 @@ final class NatsLink {
   private final ExecutorService blocking = singleThread("tenantgate-nats");
   /** The first connect, which may retry for as long as NATS is away. */
   private final ExecutorService connector = singleThread("tenantgate-nats-connect");
+  /** Samples the send queue's size every few milliseconds ({@link SendQueue}); may wait for jnats' writer. */
+  private final java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "tenantgate-nats-queue");
+        t.setDaemon(true);
+        return t;
+      });
+  private final SendQueue sendQueue;
   private final Map<Consumer, Runnable> slowConsumerActions = new ConcurrentHashMap<>();
   private volatile Connection connection;
   private volatile JetStream jetStream;
@@ -54,12 +62,25 @@ final class NatsLink {
   NatsLink(NatsConfig config, GatewayMetrics metrics) {
     this.config = config;
     this.metrics = metrics;
+    this.sendQueue = new SendQueue(config.maxOutgoingMessages(), config.maxOutgoingBytes());
   }
 
   /** Starts connecting in the background; returns at once. {@code onConnected} runs on the NATS thread. */
   void start(Runnable onConnected) {
     this.onConnected = onConnected;
     connector.execute(this::connect);
+    sampler.scheduleWithFixedDelay(this::sampleSendQueue, 5, 5, TimeUnit.MILLISECONDS);
+  }
+
+  private void sampleSendQueue() {
+    Connection c = connection;
+    try {
+      if (c != null) {
+        sendQueue.sample(c);
+      }
+    } catch (RuntimeException e) {
+      // a connection being replaced or closed: the next sample reads the new one
+    }
   }
 
   private static ExecutorService singleThread(String name) {
@@ -92,8 +113,12 @@ final class NatsLink {
     return new Options.Builder()
         .server(config.url().toString())
         .connectionName(config.connectionName())
-        // replies the bridge hands to clients are recognised by this root (SubjectMapper.replyFor)
-        .inboxPrefix(SubjectMapper.INBOX_ROOT)
+        // the gateway's own inboxes (request replies and JetStream acks): never handed to a client
+        // (SubjectMapper.replyFor), so no client can answer in NATS' or JetStream's name
+        .inboxPrefix(SubjectMapper.GATEWAY_INBOX_ROOT)
+        // jnats gives a JetStream publish future this long before cancelling it (publishAsync ignores
+        // PublishOptions.streamTimeout): longer than ackTimeout, so the gateway's own timeout decides
+        .requestCleanupInterval(config.publish().ackTimeout().plusSeconds(1))
         .connectionTimeout(config.connectTimeout())
         .pingInterval(config.pingInterval())
         .maxReconnects(-1)
@@ -125,7 +150,11 @@ final class NatsLink {
       case CONNECTED, RECONNECTED -> {
         jetStream = null;
         setState(State.CONNECTED, null);
-        blocking.execute(onConnected);
+        try {
+          blocking.execute(onConnected);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // closing: nothing to provision
+        }
       }
       case DISCONNECTED -> setState(closed ? State.CLOSED : State.DISCONNECTED, "disconnected from " + config.url());
       case CLOSED -> setState(State.CLOSED, "closed");
@@ -169,14 +198,20 @@ final class NatsLink {
   }
 
   /**
-   * Whether the connection's outgoing queue has room. jnats is configured to discard (never block)
-   * when it is full, and a discarded publish is only reported to an error listener — so a publish is
-   * refused up front when the queue is nearly full (1 % headroom for concurrent event loops), rather
-   * than acknowledged and lost.
+   * Whether the connection's outgoing queue has room for one more message of {@code bytes}, and if so
+   * takes it. jnats is configured to discard (never block) when it holds {@code maxOutgoingMessages},
+   * and a discarded publish is only reported to an error listener; jnats has no byte bound at all. So a
+   * send is refused up front when the queue is nearly full in messages or in bytes
+   * ({@code maxOutgoingBytes}), rather than acknowledged and lost or left to grow. Control messages (SUB,
+   * UNSUB) ask too: jnats waits for room for them, which would block an event loop. Never waits.
    */
-  boolean hasRoomToSend(Connection c) {
-    long max = config.maxOutgoingMessages();
-    return c.outgoingPendingMessageCount() < max - Math.max(1, max / 100);
+  boolean hasRoomToSend(long bytes) {
+    return sendQueue.reserve(bytes);
+  }
+
+  /** Bytes waiting to be written to NATS, as the send-queue bound sees them (never waits). */
+  long pendingBytes() {
+    return sendQueue.bytes();
   }
 
   /** JetStream on the live connection, else null. */
@@ -231,28 +266,47 @@ final class NatsLink {
     slowConsumerActions.remove(consumer);
   }
 
-  /** Drains subscriptions and pending publishes (up to the drain timeout), closes, stops the NATS thread. */
+  /**
+   * Drains subscriptions and pending publishes (up to the drain timeout), closes, stops the NATS thread.
+   * Runs on a thread of its own: management work still queued (stream provisioning) is dropped, never
+   * waited for.
+   */
   Future<Void> close(Context context) {
     closed = true;
-    return blocking(context, () -> {
-      Connection c = connection;
-      if (c != null && c.getStatus() == Connection.Status.CONNECTED) {
-        try {
-          c.drain(config.drainTimeout()).get(config.drainTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-          LOG.warn("op=nats.drain outcome=incomplete cause=\"{}\"", e.toString());
-        }
+    blocking.shutdownNow();
+    connector.shutdownNow();
+    sampler.shutdownNow();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        drainAndClose();
+        done.complete(null);
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
       }
-      if (c != null) {
-        c.close();
-      }
-      return (Void) null;
-    }).eventually(() -> {
-      blocking.shutdownNow();
-      connector.shutdownNow();
+    }, "tenantgate-nats-close");
+    t.setDaemon(true);
+    t.start();
+    return Future.fromCompletionStage(done, context).eventually(() -> {
       setState(State.CLOSED, "closed");
       return Future.succeededFuture();
     });
+  }
+
+  private void drainAndClose() throws InterruptedException {
+    Connection c = connection;
+    if (c != null && c.getStatus() == Connection.Status.CONNECTED) {
+      try {
+        c.drain(config.drainTimeout()).get(config.drainTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        LOG.warn("op=nats.drain outcome=incomplete cause=\"{}\"", e.toString());
+      }
+    }
+    if (c != null) {
+      c.close();
+    }
   }
 
   private final class Errors implements ErrorListener {

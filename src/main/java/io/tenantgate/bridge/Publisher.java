@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * Publish and request for both surfaces (HTTP and WebSocket), in one order: subject syntax and
- * prefix -> allow-list -> payload size -> the tenant's publish bytes and rate ({@link TenantQuota}, shared
- * with the edge; per tenant over the whole gateway) -> NATS state -> publish. A core publish is
- * done when the connection took it; a JetStream publish only when the tenant's stream acknowledged
- * it. Results are delivered on the caller's context. Every refusal is counted, and refused
- * messages never reach NATS.
+ * Publish, request and respond for both surfaces (HTTP and WebSocket), in one order: subject syntax
+ * and prefix -> allow-list (and, for JetStream, a stream that captures the subject) -> payload size ->
+ * shutdown -> the tenant's publish bytes and rate ({@link TenantQuota}, shared with the edge; per tenant
+ * over the whole gateway) -> NATS state and send-queue room -> publish. A core publish is done when
+ * the connection took it; a JetStream publish only when the tenant's stream acknowledged it. Results
+ * are delivered on the caller's context. Every refusal is counted, and refused messages never reach
+ * NATS. A JetStream publish that failed before it was handed to the connection is a 503 (never sent);
+ * once handed over, anything but the stream's answer is a 504: the message may or may not be stored.
  */
 final class Publisher {
   static final String MSG_ID = "Nats-Msg-Id";
@@ -103,6 +105,9 @@ final class Publisher {
     Connection conn;
     try {
       subject = authorize(id, clientSubject, false);
+      if (jetstream) {
+        requireStored(id, clientSubject);
+      }
       conn = admit(id, body, msgId);
     } catch (BridgeException e) {
       return Future.failedFuture(e);
@@ -112,7 +117,7 @@ final class Publisher {
       try {
         conn.publish(subject, headers, body);
       } catch (IllegalStateException e) {
-        return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+        return fail(slug, notSent(e));
       } catch (IllegalArgumentException e) {
         return fail(slug, tooLargeForServer(e));
       }
@@ -124,13 +129,14 @@ final class Publisher {
       return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE));
     }
     String stream = mapper.streamName(slug);
-    PublishOptions opts = PublishOptions.builder().expectedStream(stream).messageId(msgId).build();
+    PublishOptions opts = PublishOptions.builder().expectedStream(stream).messageId(msgId)
+        .streamTimeout(config.ackTimeout()).build();
     CompletableFuture<PublishAck> ack;
     try {
       ack = js.publishAsync(subject, headers, body, opts)
           .orTimeout(config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (IllegalStateException e) {
-      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+      return fail(slug, notSent(e));
     } catch (IllegalArgumentException e) {
       return fail(slug, tooLargeForServer(e));
     }
@@ -146,6 +152,29 @@ final class Publisher {
           return new Published(clientSubject, a.getStream(), a.getSeqno(), a.isDuplicate());
         })
         .recover(err -> fail(slug, jetStreamFailure(slug, err)));
+  }
+
+  /**
+   * A reply to a request core sent to this component ({@code replyTo} is the subject NATS gave): the
+   * same checks as a publish (size, shutdown, rate, NATS state, send-queue room), counted alike.
+   */
+  void respond(ClientIdentity id, String replyTo, byte[] body) {
+    String slug = id.tenantSlug();
+    Connection conn = admit(id, body, null);
+    try {
+      conn.publish(replyTo, body);
+    } catch (IllegalStateException e) {
+      throw counted(slug, notSent(e));
+    } catch (IllegalArgumentException e) {
+      throw counted(slug, tooLargeForServer(e));
+    }
+    metrics.natsPublished(slug, "reply");
+  }
+
+  /** The message never left the gateway: the connection is closed, reconnecting or its queue is full. */
+  private static BridgeException notSent(IllegalStateException e) {
+    return new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", "NATS did not take the message: "
+        + e.getMessage());
   }
 
   /**
@@ -174,13 +203,23 @@ final class Publisher {
       reply = conn.requestWithTimeout(subject, headers(id, null), body, t)
           .orTimeout(t.toMillis() + 100, TimeUnit.MILLISECONDS);
     } catch (IllegalStateException e) {
-      return fail(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full", e.getMessage()));
+      return fail(slug, notSent(e));
+    } catch (IllegalArgumentException e) {
+      return fail(slug, tooLargeForServer(e));
     }
     metrics.natsPublished(slug, "request");
     return Future.fromCompletionStage(reply, ctx).recover(err -> fail(slug, requestFailure(err)));
   }
 
-  /** Size, rate, shutdown and NATS state: the live connection, or a refusal. */
+  /** A JetStream publish needs a stream that captures its subject (counted denial otherwise). */
+  private void requireStored(ClientIdentity id, String clientSubject) {
+    if (!policy.stored(id, clientSubject)) {
+      metrics.natsDenied(id.tenantSlug(), SubjectRefusal.NOT_STORED.code());
+      throw SubjectMapper.refused(SubjectRefusal.NOT_STORED);
+    }
+  }
+
+  /** Size, rate, shutdown, NATS state and send-queue room: the live connection, or a refusal. */
   private Connection admit(ClientIdentity id, byte[] body, String msgId) {
     String slug = id.tenantSlug();
     if (body.length > config.maxPayload()) {
@@ -206,7 +245,7 @@ final class Publisher {
           "NATS is unavailable: " + link.detail()));
     }
     // publishes and requests alike: a full send queue would make jnats discard the message silently
-    if (!link.hasRoomToSend(conn)) {
+    if (!link.hasRoomToSend(body.length)) {
       throw counted(slug, new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full",
           "the gateway's NATS send queue is full; retry"));
     }
@@ -225,11 +264,14 @@ final class Publisher {
     return h;
   }
 
+  /**
+   * A JetStream publish that reached the connection and then failed. Only the stream's own answers are
+   * definite: its API error (full, too large, refused) or a 503 status (no stream took the subject).
+   * Everything else — no ack in time, the connection lost or closed, the request cancelled — leaves the
+   * outcome unknown: 504, retry with the same {@code Nats-Msg-Id}.
+   */
   private BridgeException jetStreamFailure(String slug, Throwable err) {
     Throwable c = BridgeException.unwrap(err);
-    if (c instanceof TimeoutException) {
-      return new BridgeException(Failure.NATS_ACK_TIMEOUT);
-    }
     if (c instanceof JetStreamApiException api) {
       String d = String.valueOf(api.getErrorDescription()).toLowerCase(java.util.Locale.ROOT);
       if (d.contains("maximum bytes") || d.contains("maximum messages")) {
@@ -241,15 +283,18 @@ final class Publisher {
       return new BridgeException(Failure.NATS_UNAVAILABLE, "jetstream_error", "JetStream refused: " + d);
     }
     String msg = String.valueOf(c.getMessage());
-    if (msg.contains("503")) {
+    if (c instanceof java.io.IOException && msg.contains("Error Publishing") && msg.contains("503")) {
       streamMissing.accept(slug);
       return new BridgeException(Failure.NATS_UNAVAILABLE, "stream_unavailable",
           "The tenant's stream is not available yet");
     }
-    if (c instanceof IllegalStateException || c instanceof CancellationException || c instanceof java.io.IOException) {
-      return new BridgeException(Failure.NATS_UNAVAILABLE, "nats_unavailable", "NATS did not acknowledge: " + msg);
+    if (c instanceof TimeoutException) {
+      return new BridgeException(Failure.NATS_ACK_TIMEOUT, "nats_ack_timeout", "JetStream did not acknowledge within "
+          + config.ackTimeout().toMillis() + " ms; the message may or may not be stored: retry with the same Nats-Msg-Id");
     }
-    return BridgeException.of(c);
+    return new BridgeException(Failure.NATS_ACK_TIMEOUT, "outcome_unknown", "The message was sent but no"
+        + " acknowledgement came back (" + c.getClass().getSimpleName() + "); it may or may not be stored: retry with"
+        + " the same Nats-Msg-Id");
   }
 
   private static BridgeException requestFailure(Throwable err) {

@@ -30,10 +30,16 @@ public final class SubjectMapper {
   static final int MAX_TOKENS = 16;
   /** First token of the subjects core uses to reach one component: {@code <slug>.edge.<component_id>.>}. */
   static final String EDGE = "edge";
-  /** First token of the request inboxes (the gateway's and core's): replies a client may be handed. */
+  /** First token of core's request inboxes (the NATS default): replies a client may be handed. */
   static final String INBOX_ROOT = "_INBOX";
+  /**
+   * First token of the gateway's own inboxes (its requests' replies and its JetStream publish acks, on
+   * every gateway replica): never handed to a client, who could otherwise answer a JetStream publish
+   * with a forged ack.
+   */
+  static final String GATEWAY_INBOX_ROOT = "_TG_INBOX";
   /** Roots of the NATS namespaces no tenant subject may overlap. */
-  static final List<String> SYSTEM_ROOTS = List.of(INBOX_ROOT, "$JS", "$JSC", "$SYS", "$KV", "$O", "$NRG", "$G",
+  static final List<String> SYSTEM_ROOTS = List.of(INBOX_ROOT, GATEWAY_INBOX_ROOT, "$JS", "$JSC", "$SYS", "$KV", "$O", "$NRG", "$G",
       "$MQTT");
 
   static {
@@ -168,12 +174,14 @@ public final class SubjectMapper {
   }
 
   /**
-   * The reply subject a delivery to {@code slug}'s client may carry: a request inbox ({@code _INBOX.…})
-   * or a subject under the tenant's own prefix. Anything else is stripped (null): a JetStream ack
-   * subject ({@code $JS.ACK.…}) would let the client ack, nak or terminate someone else's consumer.
+   * The reply subject a delivery to {@code slug}'s client may carry: core's request inbox
+   * ({@code _INBOX.…}) or a subject under the tenant's own prefix. Anything else is stripped (null): a
+   * JetStream ack subject ({@code $JS.ACK.…}) would let the client ack, nak or terminate someone else's
+   * consumer, and the gateway's own inbox ({@code _TG_INBOX.…}, where a JetStream publish through the
+   * bridge waits for its ack) would let it forge the stream's acknowledgement.
    */
   String replyFor(String slug, String replyTo) {
-    if (replyTo == null) {
+    if (replyTo == null || replyTo.startsWith(GATEWAY_INBOX_ROOT + ".")) {
       return null;
     }
     return replyTo.startsWith(INBOX_ROOT + ".") || toClient(slug, replyTo) != null ? replyTo : null;
@@ -214,7 +222,7 @@ public final class SubjectMapper {
 
   static BridgeException refused(SubjectRefusal r) {
     Failure f = switch (r) {
-      case NOT_ALLOWED, RESERVED -> Failure.SUBJECT_NOT_ALLOWED;
+      case NOT_ALLOWED, RESERVED, NOT_STORED -> Failure.SUBJECT_NOT_ALLOWED;
       case PREFIXED, FOREIGN_PREFIX -> Failure.SUBJECT_PREFIXED;
       default -> Failure.SUBJECT_INVALID;
     };

@@ -30,6 +30,7 @@ final class SubjectPolicy {
   private final Map<String, List<String[]>> subscribe = new HashMap<>();
   private final Map<String, List<String[]>> request = new HashMap<>();
   private final Set<String> roots = new TreeSet<>();
+  private final List<String[]> stream;
 
   /**
    * @param streamSubjects the patterns (below the tenant prefix) each tenant stream captures
@@ -42,7 +43,7 @@ final class SubjectPolicy {
       subscribe.put(type, compile("nats.allow." + type + ".subscribe", rule.subscribe(), problems));
       request.put(type, compile("nats.allow." + type + ".request", rule.request(), problems));
     });
-    List<String[]> stream = compile("nats.jetstream.subjects", streamSubjects, problems);
+    stream = compile("nats.jetstream.subjects", streamSubjects, problems);
     checkStreamOverlaps(allow, stream, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -97,6 +98,20 @@ final class SubjectPolicy {
 
   boolean mayRequest(ClientIdentity id, String clientSubject) {
     return anyCovers(request, id, clientSubject);
+  }
+
+  /**
+   * Whether a tenant stream captures {@code clientSubject}: a JetStream publish to any other subject
+   * would be stored nowhere.
+   */
+  boolean stored(ClientIdentity id, String clientSubject) {
+    String[] s = clientSubject.split("\\.", -1);
+    for (String[] p : stream) {
+      if (covers(p, s, id)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean maySubscribe(ClientIdentity id, String clientPattern) {

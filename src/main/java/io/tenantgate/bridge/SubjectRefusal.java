@@ -15,7 +15,8 @@ enum SubjectRefusal {
   PREFIXED("already_prefixed", "the subject already starts with the tenant prefix; send it unprefixed"),
   FOREIGN_PREFIX("foreign_prefix", "the subject starts with another tenant's prefix"),
   RESERVED("reserved_namespace", "edge.> is the gateway's own namespace (core to one component); clients never name it"),
-  NOT_ALLOWED("not_allowed", "this component type may not use this subject");
+  NOT_ALLOWED("not_allowed", "this component type may not use this subject"),
+  NOT_STORED("not_stored", "no JetStream stream captures this subject: publish it without ack=jetstream");
 
   private final String code;
   private final String message;

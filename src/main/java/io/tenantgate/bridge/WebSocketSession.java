@@ -30,9 +30,16 @@ import java.util.Map;
  * socket is closed with 1008. A delivery's reply subject reaches the client (as a token) only when it
  * is a request inbox or under the tenant's prefix ({@link SubjectMapper#replyFor}). Everything else
  * runs on the socket's event loop, where the socket is also recorded as one call when it closes.
+ *
+ * <p>The event loop never waits for NATS: jnats waits for send-queue room before it queues a SUB or
+ * UNSUB, so those are only sent when the queue has room (else 503), closing the dispatcher happens on a
+ * worker, and subscriptions are confirmed by one flush at a time per socket. A message larger than
+ * the edge listener's WebSocket limit closes the socket with 1009.
  */
 final class WebSocketSession {
   static final short SLOW_CONSUMER = 1008;
+  static final short TOO_LARGE = 1009;
+  static final short TRY_AGAIN_LATER = 1013;
   static final String EDGE_SID = "edge";
   private static final int MAX_OPS_IN_FLIGHT = 256;
 
@@ -48,16 +55,21 @@ final class WebSocketSession {
   private final Connection conn;
   private final BridgeCalls.Call call;
   private final Outbox outbox;
+  private final NatsLink link;
+  private final int maxMessageSize;
   private final Map<String, Subscription> subs = new HashMap<>();
   private final ReplyTokens replies = new ReplyTokens();
   /** The tenant's quota; this socket holds {@link #tenantSubs} of its subscription slots. */
   private final TenantQuota quota;
   private int tenantSubs;
   private int opsInFlight;
+  private final FlushQueue flushes;
+  /** Why the gateway closed the socket (access log), null when the client did. */
+  private volatile String closeReason;
 
   /** What every socket of one bridge shares. */
   record Shared(Publisher publisher, SubjectMapper mapper, SubjectPolicy policy, NatsWebSocketConfig limits,
-      GatewayMetrics metrics, Outbox.Watermark watermark, NatsLink link) {
+      GatewayMetrics metrics, Outbox.Watermark watermark, NatsLink link, int maxMessageSize) {
   }
 
   /**
@@ -75,21 +87,24 @@ final class WebSocketSession {
     this.mapper = shared.mapper();
     this.policy = shared.policy();
     this.limits = shared.limits();
+    this.maxMessageSize = shared.maxMessageSize();
     this.metrics = shared.metrics();
     this.outbox = new Outbox(ctx, ws, limits.maxBufferedBytes(), shared.watermark(), call, this::slowConsumer);
     this.quota = publisher.quotas().of(id.tenantId());
     this.dispatcher = conn.createDispatcher();
     this.dispatcher.setPendingLimits(-1, limits.maxBufferedBytes());
-    NatsLink link = shared.link();
+    this.link = shared.link();
+    this.flushes = new FlushQueue(ctx, conn);
     link.onSlowConsumer(dispatcher, this::slowConsumer);
     ws.closeHandler(v -> {
       quota.releaseSubscriptions(tenantSubs);
       tenantSubs = 0;
       link.forget(dispatcher);
+      outbox.shut();
       stopDispatcher();
       metrics.natsWebSocketClosed(id.tenantSlug());
       onClosed.run();
-      call.finish(101, outbox.isShut() ? "slow_consumer" : null);
+      call.finish(101, closeReason);
     });
   }
 
@@ -103,18 +118,38 @@ final class WebSocketSession {
       call.received(b.length());
       sendError(null, new BridgeException(Failure.BAD_REQUEST, "binary_frame", "send JSON text messages"));
     });
-    ws.exceptionHandler(err -> ws.close());
+    ws.exceptionHandler(this::onSocketError);
     if (limits.edgeInbox()) {
-      subs.put(EDGE_SID, dispatcher.subscribe(mapper.edgeInbox(id.tenantSlug(), id.componentId()),
-          m -> deliver(EDGE_SID, m)));
+      try {
+        requireRoom();
+        subs.put(EDGE_SID, dispatcher.subscribe(mapper.edgeInbox(id.tenantSlug(), id.componentId()),
+            m -> deliver(EDGE_SID, m)));
+      } catch (BridgeException | IllegalStateException e) {
+        metrics.natsError(id.tenantSlug(), e instanceof BridgeException be ? be.reason() : "nats_unavailable");
+        ws.close(TRY_AGAIN_LATER, "NATS cannot take the subscription now; retry");
+        return;
+      }
       // read nothing (not even a ping) until NATS has the inbox subscription: once the client hears
       // back from us, core can reach it
       ws.pause();
-      ctx.owner().executeBlocking(() -> {
-        conn.flush(java.time.Duration.ofSeconds(2));
-        return null;
-      }, false).onComplete(ar -> ws.resume());
+      flushes.confirm().onComplete(ar -> ws.resume());
     }
+  }
+
+  /**
+   * A message over the edge listener's WebSocket limit (Vert.x reports it as an IllegalStateException,
+   * Netty a single oversized frame as a CorruptedWebSocketFrameException) closes with 1009, counted.
+   */
+  private void onSocketError(Throwable err) {
+    boolean tooLarge = err instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException
+        || err instanceof IllegalStateException && String.valueOf(err.getMessage()).contains("max message size");
+    if (!tooLarge) {
+      ws.close();
+      return;
+    }
+    closeReason = "message_too_large";
+    metrics.natsError(id.tenantSlug(), closeReason);
+    ws.close(TOO_LARGE, "message larger than " + maxMessageSize + " bytes");
   }
 
   private void onText(String text) {
@@ -141,6 +176,10 @@ final class WebSocketSession {
       };
     } catch (BridgeException e) {
       result = Future.failedFuture(e);
+    } catch (IllegalStateException e) {
+      // jnats: the connection or the dispatcher closed under the operation
+      metrics.natsError(id.tenantSlug(), "nats_unavailable");
+      result = Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE));
     } catch (RuntimeException e) {
       result = Future.failedFuture(new BridgeException(Failure.BAD_REQUEST, "bad_message", "malformed " + op));
     }
@@ -168,7 +207,7 @@ final class WebSocketSession {
                 .put("seq", p.seq()).put("duplicate", p.duplicate()));
   }
 
-  private JsonObject sub(JsonObject msg) {
+  private Subscription sub(JsonObject msg) {
     String sid = msg.getString("sid");
     String pattern = msg.getString("subject");
     if (sid == null || sid.isEmpty() || sid.length() > 64 || sid.equals(EDGE_SID)) {
@@ -189,6 +228,7 @@ final class WebSocketSession {
       metrics.natsDenied(id.tenantSlug(), r.code());
       throw SubjectMapper.refused(r);
     }
+    requireRoom();
     if (!quota.acquireSubscription()) {
       long now = System.nanoTime();
       quota.refused(Limit.WS_SUBSCRIPTIONS, now);
@@ -197,23 +237,44 @@ final class WebSocketSession {
           .retryAfter(quota.retryAfterNanos(Limit.WS_SUBSCRIPTIONS, now));
     }
     tenantSubs++;
-    subs.put(sid, dispatcher.subscribe(mapper.subscribeSubject(id.tenantSlug(), pattern), m -> deliver(sid, m)));
-    return new JsonObject().put("op", "ok").put("sid", sid);
+    Subscription s;
+    try {
+      s = dispatcher.subscribe(mapper.subscribeSubject(id.tenantSlug(), pattern), m -> deliver(sid, m));
+    } catch (RuntimeException e) {
+      releaseSubscription();
+      throw e;
+    }
+    subs.put(sid, s);
+    return s;
+  }
+
+  private void releaseSubscription() {
+    if (tenantSubs > 0) {
+      tenantSubs--;
+      quota.releaseSubscriptions(1);
+    }
+  }
+
+  /** A SUB or UNSUB is only queued when jnats will take it without waiting: else a counted 503. */
+  private void requireRoom() {
+    if (!link.hasRoomToSend(0)) {
+      metrics.natsError(id.tenantSlug(), "outgoing_queue_full");
+      throw new BridgeException(Failure.NATS_UNAVAILABLE, "outgoing_queue_full",
+          "the gateway's NATS send queue is full; retry");
+    }
   }
 
   /**
    * Replies only once the NATS server has the new subscription (a PING/PONG round trip, off the event
    * loop): a client told "ok" must not miss a message published right after.
    */
-  private Future<JsonObject> confirmed(String sid, JsonObject ok) {
-    return ctx.owner().executeBlocking(() -> {
-      conn.flush(java.time.Duration.ofSeconds(2));
-      return ok;
-    }, false).recover(err -> {
-      // not confirmed: the client is told so, and the subscription must not linger under its sid
-      Subscription s = subs.remove(sid);
-      if (s != null) {
-        dispatcher.unsubscribe(s);
+  private Future<JsonObject> confirmed(String sid, Subscription s) {
+    return flushes.confirm().map(v -> new JsonObject().put("op", "ok").put("sid", sid)).recover(err -> {
+      // not confirmed: the client is told so, and the subscription must not linger under its sid —
+      // unless the client already replaced it (unsub, then sub again with the same sid)
+      if (subs.get(sid) == s) {
+        subs.remove(sid);
+        unsubscribe(s);
         releaseSubscription();
       }
       return Future.failedFuture(new BridgeException(Failure.NATS_UNAVAILABLE));
@@ -222,19 +283,34 @@ final class WebSocketSession {
 
   private JsonObject unsub(JsonObject msg) {
     String sid = msg.getString("sid");
-    Subscription s = sid == null || sid.equals(EDGE_SID) ? null : subs.remove(sid);
+    Subscription s = sid == null || sid.equals(EDGE_SID) ? null : subs.get(sid);
     if (s == null) {
       throw new BridgeException(Failure.BAD_REQUEST, "unknown_sid", "no such subscription");
     }
+    requireRoom();
+    subs.remove(sid);
     dispatcher.unsubscribe(s);
     releaseSubscription();
     return new JsonObject().put("op", "ok").put("sid", sid);
   }
 
-  private void releaseSubscription() {
-    if (tenantSubs > 0) {
-      tenantSubs--;
-      quota.releaseSubscriptions(1);
+  /** UNSUB without ever waiting on the event loop: at once when the send queue has room, else on a worker. */
+  private void unsubscribe(Subscription s) {
+    if (link.hasRoomToSend(0)) {
+      unsubscribeQuietly(s);
+    } else {
+      ctx.executeBlocking(() -> {
+        unsubscribeQuietly(s);
+        return null;
+      }, false);
+    }
+  }
+
+  private void unsubscribeQuietly(Subscription s) {
+    try {
+      dispatcher.unsubscribe(s);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // the dispatcher or the connection is closed: nothing left to unsubscribe
     }
   }
 
@@ -245,23 +321,19 @@ final class WebSocketSession {
         .map(m -> Payloads.describe(m.getData(), m.getHeaders()).put("op", "reply").put("subject", subject));
   }
 
-  /** Answers a request core sent to this component: the reply subject is the one NATS gave, by token. */
+  /**
+   * Answers a request core sent to this component: the reply subject is the one NATS gave, by token, and
+   * each token answers once. The reply goes through the publisher's checks (size, shutdown, rate, send
+   * queue), counted like a publish.
+   */
   private JsonObject respond(JsonObject msg) {
     String token = msg.getString("reply");
     String replyTo = replies.take(token);
     if (replyTo == null) {
+      metrics.natsDenied(id.tenantSlug(), "unknown_reply");
       throw new BridgeException(Failure.BAD_REQUEST, "unknown_reply", "no pending request with that reply token");
     }
-    byte[] body = Payloads.body(msg);
-    if (body.length > publisher.config().maxPayload()) {
-      throw new BridgeException(Failure.BODY_TOO_LARGE);
-    }
-    try {
-      conn.publish(replyTo, body);
-    } catch (IllegalStateException e) {
-      throw new BridgeException(Failure.NATS_UNAVAILABLE);
-    }
-    metrics.natsPublished(id.tenantSlug(), "reply");
+    publisher.respond(id, replyTo, Payloads.body(msg));
     return new JsonObject().put("op", "ok");
   }
 
@@ -303,20 +375,25 @@ final class WebSocketSession {
     if (!outbox.shut()) {
       return;
     }
-    metrics.natsError(id.tenantSlug(), "slow_consumer");
+    closeReason = "slow_consumer";
+    metrics.natsError(id.tenantSlug(), closeReason);
     stopDispatcher();
     ctx.runOnContext(v -> ws.close(SLOW_CONSUMER, "slow consumer: more than " + outbox.maxBytes()
         + " bytes waiting"));
   }
 
+  /** Closing a dispatcher sends an UNSUB per subscription, for which jnats may wait: always on a worker. */
   private void stopDispatcher() {
-    try {
-      if (dispatcher.isActive()) {
-        conn.closeDispatcher(dispatcher);
+    ctx.executeBlocking(() -> {
+      try {
+        if (dispatcher.isActive()) {
+          conn.closeDispatcher(dispatcher);
+        }
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        // connection closed or dispatcher already gone: nothing left to stop
       }
-    } catch (IllegalStateException | IllegalArgumentException e) {
-      // connection closed or dispatcher already gone: nothing left to stop
-    }
+      return null;
+    }, false);
   }
 
   private void opStarted() {

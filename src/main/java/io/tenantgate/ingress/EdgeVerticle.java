@@ -89,6 +89,12 @@ public final class EdgeVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setDecompressionSupported(false)
         .setCompressionSupported(false);
+    if (settings.config().nats().enabled()) {
+      // a bridge WebSocket message carries up to nats.publish.maxPayload (docs/nats.md); frames too, as
+      // most clients send a message as one frame
+      int ws = settings.config().nats().maxWebSocketMessageSize();
+      options.setMaxWebSocketFrameSize(ws).setMaxWebSocketMessageSize(ws);
+    }
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)
         .requestHandler(this::onRequest)

@@ -232,7 +232,8 @@ final class BridgeFixture implements AutoCloseable {
           return out;
         }
         String subj = m.getSubject();
-        if (!subj.startsWith("$JS.") && !subj.startsWith("_INBOX.") && !subj.startsWith("$SYS.")) {
+        if (!subj.startsWith("$JS.") && !subj.startsWith("_INBOX.") && !subj.startsWith("_TG_INBOX.")
+            && !subj.startsWith("$SYS.")) {
           out.add(m);
         }
       }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,27 +56,43 @@ class BridgeLifecycleIT {
     return n -> n.put("publish", new LinkedHashMap<>(Map.of("ackTimeout", t)));
   }
 
+  /**
+   * The bridge's own drain, apart from the edge listener's grace (which would keep these HTTP requests
+   * open by itself): closing the bridge refuses new publishes with 503 shutting_down at once, but keeps
+   * the connection until every JetStream publish in flight has its ack.
+   */
   @Test
-  void jetStreamPublishesInFlightAtShutdownGetTheirAckBeforeTheGatewayStops() throws Exception {
+  void jetStreamPublishesInFlightWhenTheBridgeClosesGetTheirAckBeforeItsConnectionDrains() throws Exception {
     try (NatsServerProcess server = new NatsServerProcess().start();
-        BridgeFixture fx = BridgeFixture.start(vertx, server.url(), ackTimeout("10s"))) {
+        BridgeFixture fx = BridgeFixture.start(vertx, server.url(), n -> {
+          n.put("publish", new LinkedHashMap<>(Map.of("ackTimeout", "20s")));
+          n.put("drainTimeout", "20s");
+        })) {
       fx.awaitConnected();
       fx.awaitStreams();
       HttpClient client = fx.gw.h2(fx.cert(fx.aCa, fx.a, "collector-001"));
+      HttpClient late = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-002"));
       assertEquals(200, Await.result(publish(client, "warm-up")).status());
       List<Future<Http.Response>> inFlight;
       Future<Void> stopped;
+      int[] inFlightAtStop = {-1};
       server.freeze();
       try {
         inFlight = publishes(client, fx);
-        stopped = fx.gw.gateway.shutdown();
-        assertTrue(fx.gw.gateway.draining());
-        assertFalse(stopped.isComplete(), "the drain waits for the acks in flight");
+        stopped = fx.bridge().close();
+        stopped.onComplete(v -> inFlightAtStop[0] = fx.bridge().inFlightPublishes());
+        Http.Response refused = Await.result(publish(late, "too late"));
+        assertEquals(503, refused.status(), refused.body().toString());
+        assertEquals("shutting_down", refused.json().getString("reason"));
+        assertEquals(IN_FLIGHT, fx.bridge().inFlightPublishes());
+        assertTrue(fx.bridge().link().connected() != null, "the connection is not drained while acks are awaited");
+        assertFalse(stopped.isComplete(), "the bridge's drain waits for the acks in flight");
       } finally {
         server.thaw();
       }
       Await.result(Future.join(inFlight), Duration.ofSeconds(20));
       Await.result(stopped, Duration.ofSeconds(20));
+      assertEquals(0, inFlightAtStop[0], "closed only once every publish had its outcome");
       for (int i = 0; i < IN_FLIGHT; i++) {
         assertTrue(inFlight.get(i).succeeded(), "answered: " + inFlight.get(i).cause());
         Http.Response r = inFlight.get(i).result();
@@ -83,6 +100,81 @@ class BridgeLifecycleIT {
         long seq = r.json().getLong("seq");
         assertEquals("drain-" + i, new String(fx.jsm().getMessage(fx.stream(fx.a), seq).getData(),
             StandardCharsets.UTF_8), "acknowledged message " + seq + " is stored");
+      }
+    }
+  }
+
+  /**
+   * jnats gives up on a JetStream publish after its own request timeout (5 s by default) whatever the
+   * gateway's ackTimeout: the gateway waits ackTimeout, and a publish that was sent but never
+   * acknowledged is a 504 (outcome unknown), never a 503 (which says: not sent, safe to treat as lost).
+   */
+  @Test
+  void aPublishSentButNeverAcknowledgedIsA504AfterTheConfiguredAckTimeout() throws Exception {
+    try (NatsServerProcess server = new NatsServerProcess().start();
+        BridgeFixture fx = BridgeFixture.start(vertx, server.url(), ackTimeout("12s"))) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      HttpClient client = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));
+      assertEquals(200, Await.result(publish(client, "warm-up")).status());
+      server.freeze();
+      try {
+        long t0 = System.nanoTime();
+        Http.Response r = Await.result(publish(client, "slow"), Duration.ofSeconds(30));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(504, r.status(), "after " + ms + " ms: " + r.body());
+        assertEquals("nats_ack_timeout", r.json().getString("reason"));
+        assertTrue(ms >= 11_500, "waited the configured ackTimeout: " + ms + " ms");
+        assertEquals(1, fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason", "nats_ack_timeout",
+            "tenant", fx.a));
+      } finally {
+        server.thaw();
+      }
+    }
+  }
+
+  /** The connection closing under a publish that was sent is not "NATS unavailable" either: 504. */
+  @Test
+  void aPublishSentWhenTheConnectionClosesIsA504OutcomeUnknown() throws Exception {
+    try (NatsServerProcess server = new NatsServerProcess().start();
+        BridgeFixture fx = BridgeFixture.start(vertx, server.url(), n -> {
+          n.put("publish", new LinkedHashMap<>(Map.of("ackTimeout", "30s")));
+          n.put("drainTimeout", "1s");
+        })) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      HttpClient client = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));
+      assertEquals(200, Await.result(publish(client, "warm-up")).status());
+      server.freeze();
+      try {
+        Future<Http.Response> sent = publish(client, "cut off");
+        Await.until(() -> fx.bridge().inFlightPublishes() == 1, Duration.ofSeconds(10), "the publish in flight");
+        Future<Void> closed = fx.bridge().close();
+        Http.Response r = Await.result(sent, Duration.ofSeconds(20));
+        assertEquals(504, r.status(), r.body().toString());
+        assertEquals("nats_ack_timeout", r.json().getString("reason"));
+        assertEquals(1, fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason", "outcome_unknown",
+            "tenant", fx.a));
+        Await.result(closed, Duration.ofSeconds(20));
+      } finally {
+        server.thaw();
+      }
+    }
+  }
+
+  /** Closing never waits behind stream provisioning queued on the NATS thread. */
+  @Test
+  void closingDoesNotWaitForQueuedNatsWork() throws Exception {
+    try (BridgeFixture fx = BridgeFixture.start(vertx)) {
+      fx.awaitConnected();
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      try {
+        fx.bridge().link().blocking(vertx.getOrCreateContext(), () -> release.await(60, TimeUnit.SECONDS));
+        long t0 = System.nanoTime();
+        Await.result(fx.bridge().close(), Duration.ofSeconds(10));
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
+      } finally {
+        release.countDown();
       }
     }
   }

@@ -135,6 +135,55 @@ class JetStreamIT {
     }
   }
 
+  /**
+   * A stream deleted under the gateway: the publishes that find it missing get 503 and the stream is
+   * provisioned again, once for the whole burst rather than once per failed publish.
+   */
+  @Test
+  void aMissingStreamIsProvisionedAgainOnceForABurstOfFailedPublishes() throws Exception {
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger(StreamProvisioner.class);
+    var lines = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    lines.start();
+    log.addAppender(lines);
+    Vertx vertx = GatewayFixture.testVertx();
+    try (BridgeFixture fx = BridgeFixture.start(vertx)) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      HttpClient a = fx.gw.h2(fx.cert(fx.aCa, fx.a, "collector-001"));
+      fx.jsm().deleteStream(fx.stream(fx.a));
+      int before = provisioned(lines, fx.a);
+      List<Future<Http.Response>> burst = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        burst.add(Http.sendAsync(a, new RequestOptions().setMethod(HttpMethod.POST)
+            .setURI("/v1/nats/publish/logs.gone?ack=jetstream"), Buffer.buffer("m" + i)));
+      }
+      Await.result(Future.join(burst), Duration.ofSeconds(30));
+      int unavailable = 0;
+      for (Future<Http.Response> f : burst) {
+        assertTrue(f.result().status() == 200 || f.result().status() == 503, f.result().body().toString());
+        unavailable += f.result().status() == 503 ? 1 : 0;
+      }
+      assertTrue(unavailable > 0, "the burst found the stream missing");
+      fx.awaitStream(fx.a);
+      Await.until(() -> BridgeFixture.post(a, "/v1/nats/publish/logs.gone?ack=jetstream", "after").status() == 200,
+          Duration.ofSeconds(10), "publishes stored again");
+      int passes = provisioned(lines, fx.a) - before;
+      assertTrue(passes >= 1 && passes <= 3, passes + " provisioning passes for " + unavailable + " failed publishes");
+    } finally {
+      log.detachAppender(lines);
+      Await.result(vertx.close());
+    }
+  }
+
+  private static int provisioned(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines,
+      String slug) {
+    synchronized (lines) {
+      return (int) lines.list.stream().filter(e -> e.getFormattedMessage().startsWith("op=nats.stream.provision")
+          && e.getFormattedMessage().contains(" tenant=" + slug + " ")).count();
+    }
+  }
+
   /** Publishes {@code n} messages with ack=jetstream, at most 200 in flight; the sequences acknowledged. */
   static List<Long> publishAll(HttpClient client, int n, String tag) {
     List<Long> seqs = java.util.Collections.synchronizedList(new ArrayList<>());

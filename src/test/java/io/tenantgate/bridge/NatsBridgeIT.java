@@ -137,7 +137,11 @@ class NatsBridgeIT {
    * Where a leaked message could land: every subject ({@code >}) and, subscribed to explicitly, the
    * system namespaces (request inboxes, JetStream API and acks, system events, KV and object stores).
    */
-  static final List<String> SYSTEM_SPACES = List.of("$JS.>", "_INBOX.>", "$SYS.>", "$KV.>", "$O.>");
+  static final List<String> SYSTEM_SPACES = List.of("$JS.>", "_INBOX.>", "_TG_INBOX.>", "$SYS.>", "$KV.>", "$O.>");
+
+  /** Escapes the edge listener refuses as paths (dot segments, encoded slash or NUL) before the bridge sees them. */
+  static final java.util.Set<String> NOT_A_PATH = java.util.Set.of(".", "..", "logs/syslog", "logs\u0000");
+  static final List<String> SUBJECT_REASONS = List.of("subject_invalid", "subject_prefixed", "subject_not_allowed");
 
   @Test
   void everyEscapeAttemptIsRefusedOverHttpAndWebSocketAndNatsHearsNothing() {
@@ -154,23 +158,83 @@ class NatsBridgeIT {
     BridgeFixture.Ws ws = fx.ws(collector("collector-escape"));
     for (String s : all) {
       Http.Response r = BridgeFixture.post(http, "/v1/nats/publish/" + encode(s), marker);
-      assertTrue(r.status() == 400 || r.status() == 404, s + " -> " + r.status());
-      JsonObject err = ws.call(new JsonObject().put("op", "pub").put("subject", s).put("data", marker));
-      assertEquals("err", err.getString("op"), s + " -> " + err.encode());
-      assertEquals(400, err.getInteger("status"), s);
-      assertTrue(err.getString("reason").startsWith("subject_"), s + " -> " + err.encode());
-      JsonObject req = ws.call(new JsonObject().put("op", "req").put("subject", s).put("data", marker));
-      assertEquals("err", req.getString("op"), s);
+      assertEquals(400, r.status(), s + " -> " + r.body());
+      String reason = r.json().getString("reason");
+      if (NOT_A_PATH.contains(s)) {
+        assertEquals("bad_path", reason, s);
+      } else {
+        assertTrue(SUBJECT_REASONS.contains(reason), s + " -> " + r.body());
+      }
+      for (String op : List.of("pub", "req")) {
+        JsonObject err = ws.call(new JsonObject().put("op", op).put("subject", s).put("data", marker));
+        assertEquals("err", err.getString("op"), op + " " + s + " -> " + err.encode());
+        assertEquals(400, err.getInteger("status"), op + " " + s);
+        assertTrue(SUBJECT_REASONS.contains(err.getString("reason")), op + " " + s + " -> " + err.encode());
+        assertNotNull(err.getString("detail"), op + " " + s);
+      }
+    }
+    // each spy hears a sentinel sent after every attempt: whatever an attempt leaked came before it
+    String sentinel = "sentinel-" + Long.toHexString(System.nanoTime());
+    for (Subscription spy : spies) {
+      String root = spy.getSubject().equals(">") ? fx.a : spy.getSubject().substring(0, spy.getSubject().length() - 2);
+      fx.nats.publish(root + ".tgcontrol." + sentinel, sentinel.getBytes(StandardCharsets.UTF_8));
     }
     for (Subscription spy : spies) {
-      List<String> leaked = BridgeFixture.drainAll(spy, Duration.ofMillis(300)).stream()
-          .filter(m -> new String(m.getData(), StandardCharsets.UTF_8).contains(marker)).map(Message::getSubject)
-          .toList();
+      List<String> leaked = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      int seen = 0;
+      Message m;
+      do {
+        m = next(spy, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+        seen++;
+        if (m != null && new String(m.getData(), StandardCharsets.UTF_8).contains(marker)) {
+          leaked.add(m.getSubject());
+        }
+      } while (m != null && !m.getSubject().endsWith(".tgcontrol." + sentinel));
+      assertNotNull(m, spy.getSubject() + " never heard its sentinel (after " + seen + " messages, "
+          + fx.nats.getStatistics().getReconnects() + " reconnects): silence is not proven");
       assertTrue(leaked.isEmpty(), spy.getSubject() + " heard " + leaked);
+      assertEquals(0, spy.getDroppedCount(), spy.getSubject() + " dropped messages: silence is not proven");
       spy.unsubscribe();
     }
     assertTrue(fx.gw.gateway.metrics().registry().find("tenantgate.nats.denials").tag("tenant", fx.a).counters()
         .stream().mapToDouble(c -> c.count()).sum() >= all.size() * 2);
+  }
+
+  /**
+   * A reply token answers once, and nothing else is a reply subject: not a raw subject (another tenant's,
+   * an inbox, the JetStream API) nor a guessed token. Each refusal is counted; NATS hears none of them.
+   */
+  @Test
+  void aReplyTokenAnswersOnceAndNoRawSubjectIsAccepted() throws Exception {
+    BridgeFixture.Ws ws = fx.ws(collector("collector-tokens"));
+    assertEquals("pong", ws.call(new JsonObject().put("op", "ping")).getString("op"));
+    String marker = "forged-" + java.util.UUID.randomUUID();
+    Subscription everything = fx.spy(">");
+    var reply = fx.nats.request(fx.a + ".edge.collector-tokens.status", "?".getBytes(StandardCharsets.UTF_8));
+    JsonObject asked = ws.next(Duration.ofSeconds(5));
+    assertNotNull(asked);
+    String token = asked.getString("reply");
+    double before = fx.gw.gateway.metrics().count("tenantgate.nats.denials", "reason", "unknown_reply", "tenant", fx.a);
+    List<String> raw = List.of("globex.x", fx.b + ".x", fx.a + ".logs.x", "_INBOX.x", "_TG_INBOX.x",
+        "$JS.API.STREAM.LIST", "r999999", "");
+    for (String r : raw) {
+      JsonObject err = ws.call(new JsonObject().put("op", "respond").put("reply", r).put("data", marker));
+      assertEquals(400, err.getInteger("status"), r + " -> " + err.encode());
+      assertEquals("unknown_reply", err.getString("detail"), r);
+    }
+    assertEquals("ok", ws.call(new JsonObject().put("op", "respond").put("reply", token).put("data", "fine"))
+        .getString("op"));
+    JsonObject twice = ws.call(new JsonObject().put("op", "respond").put("reply", token).put("data", marker));
+    assertEquals("unknown_reply", twice.getString("detail"), "a token answers once: " + twice.encode());
+    assertEquals("fine", new String(reply.get(5, java.util.concurrent.TimeUnit.SECONDS).getData(),
+        StandardCharsets.UTF_8));
+    assertEquals(before + raw.size() + 1, fx.gw.gateway.metrics().count("tenantgate.nats.denials", "reason",
+        "unknown_reply", "tenant", fx.a));
+    List<String> heard = BridgeFixture.drainAll(everything, QUIET).stream()
+        .filter(m -> new String(m.getData(), StandardCharsets.UTF_8).contains(marker)).map(Message::getSubject).toList();
+    assertTrue(heard.isEmpty(), "NATS heard " + heard);
+    everything.unsubscribe();
   }
 
   /**

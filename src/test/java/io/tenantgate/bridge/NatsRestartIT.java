@@ -142,8 +142,7 @@ class NatsRestartIT {
   @Test
   void withNatsDownTheGatewayStartsServesCoreAndAnswersPublishesWith503() throws Exception {
     Vertx vertx = GatewayFixture.testVertx();
-    NatsServerProcess nowhere = new NatsServerProcess();
-    try (NatsServerProcess witness = new NatsServerProcess().start();
+    try (NatsServerProcess nowhere = new NatsServerProcess(); NatsServerProcess witness = new NatsServerProcess().start();
         BridgeFixture fx = BridgeFixture.startWithGatewayUrl(vertx, witness.url(), nowhere.url())) {
       assertFalse(fx.bridge().health().up());
       HttpClient client = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-001"));

@@ -11,26 +11,27 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A private nats-server with JetStream (the Debian package's binary) on a free port with its own
- * store directory, for tests that stop and restart NATS. Never the shared server on 4222.
+ * store directory, for tests that stop and restart NATS or must not leave streams on the shared server
+ * (DevIT). Never the shared server on 4222.
  */
-final class NatsServerProcess implements AutoCloseable {
+public final class NatsServerProcess implements AutoCloseable {
   private static final String BINARY = "/usr/sbin/nats-server";
   final int port;
   final Path storeDir;
   private Process process;
 
-  NatsServerProcess() throws IOException {
+  public NatsServerProcess() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     storeDir = Files.createTempDirectory("tenantgate-nats");
   }
 
-  String url() {
+  public String url() {
     return "nats://127.0.0.1:" + port;
   }
 
-  NatsServerProcess start() throws IOException {
+  public NatsServerProcess start() throws IOException {
     process = new ProcessBuilder(BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd",
         storeDir.toString()).redirectErrorStream(true)
         .redirectOutput(storeDir.resolve("server.log").toFile()).start();

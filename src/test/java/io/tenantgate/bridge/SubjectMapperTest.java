@@ -85,7 +85,7 @@ class SubjectMapperTest {
 
   @Test
   void noTenantPrefixCanOverlapANatsSystemNamespace() {
-    assertTrue(SubjectMapper.SYSTEM_ROOTS.containsAll(List.of("_INBOX", "$JS", "$SYS", "$KV")));
+    assertTrue(SubjectMapper.SYSTEM_ROOTS.containsAll(List.of("_INBOX", "_TG_INBOX", "$JS", "$SYS", "$KV")));
     for (String root : SubjectMapper.SYSTEM_ROOTS) {
       assertFalse(io.tenantgate.pki.Names.isSlug(root), root + " could be a slug");
       assertFalse(io.tenantgate.pki.Names.isSlug(root.toLowerCase(java.util.Locale.ROOT)), root + " lowercased");
@@ -162,10 +162,22 @@ class SubjectMapperTest {
     assertEquals("acme.replies.7", mapper.replyFor("acme", "acme.replies.7"));
     for (String stripped : List.of("$JS.ACK.TENANT_acme.core.1.5.5.1700000000000000000.0",
         "$JS.API.STREAM.DELETE.TENANT_acme", "$JS.FC.TENANT_acme.x.y", "$SYS.REQ.SERVER.PING", "globex.replies.1",
-        "acmex.replies.1", "acme", "_INBOXX.a", "rpc.reply")) {
+        "acmex.replies.1", "acme", "_INBOXX.a", "rpc.reply", "_TG_INBOX.jK2x9.1", "_TG_INBOX.other-replica.7")) {
       assertNull(mapper.replyFor("acme", stripped), stripped);
     }
     assertNull(mapper.replyFor("acme", null));
+  }
+
+  @Test
+  void aJetStreamPublishNeedsAStreamThatCapturesItsSubject() {
+    SubjectPolicy p = new SubjectPolicy(new NatsAllowConfig(NatsAllowConfig.DEFAULTS), List.of("events.>", "logs.app.*"));
+    ClientIdentity c = identity("collector-001", "collector");
+    assertTrue(p.stored(c, "events.up"));
+    assertTrue(p.stored(c, "logs.app.x"));
+    for (String notStored : List.of("logs.x", "logs.app.x.y", "logs.app", "events", "otel.trace", "rpc.ping")) {
+      assertFalse(p.stored(c, notStored), notStored);
+    }
+    assertEquals(Failure.SUBJECT_NOT_ALLOWED, SubjectMapper.refused(SubjectRefusal.NOT_STORED).failure());
   }
 
   private static boolean intersects(String a, String b) {

@@ -3,6 +3,8 @@ package io.tenantgate.bridge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -16,6 +18,7 @@ import io.tenantgate.testing.Http;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,6 +100,65 @@ class SubjectNamespacesIT {
       assertEquals(3, fx.gw.gateway.metrics().count("tenantgate.nats.denials", "reason", "reserved_namespace",
           "tenant", fx.a));
       edge.unsubscribe();
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  /**
+   * A sibling component of the same tenant subscribed where a JetStream publish goes sees the message,
+   * but never the gateway's inbox the stream's ack comes back to: it cannot forge the ack. And a
+   * JetStream publish to a subject no stream captures is refused up front instead of waiting for an
+   * answer only a forger could give.
+   */
+  @Test
+  void aSameTenantSubscriberCannotForgeTheAckOfAJetStreamPublish() throws Exception {
+    Vertx vertx = GatewayFixture.testVertx();
+    try (BridgeFixture fx = BridgeFixture.start(vertx, "nats://127.0.0.1:4222", n -> {
+      n.put("jetstream", new LinkedHashMap<>(Map.of("subjects", List.of("events.>"))));
+      n.put("allow", new LinkedHashMap<>(Map.of("collector", new LinkedHashMap<>(Map.of(
+          "publish", List.of("logs.>", "events.>"), "subscribe", List.of("logs.>", "events.>"),
+          "request", List.of("rpc.>"))))));
+    })) {
+      fx.awaitConnected();
+      fx.awaitStreams();
+      BridgeFixture.Ws sibling = fx.ws(fx.cert(fx.aCa, fx.a, "collector-sib"));
+      for (String p : List.of("logs.>", "events.>")) {
+        JsonObject ok = sibling.call(new JsonObject().put("op", "sub").put("sid", p).put("subject", p));
+        assertEquals("ok", ok.getString("op"), ok.encode());
+      }
+      HttpClient h = fx.gw.h1(fx.cert(fx.aCa, fx.a, "collector-pub"));
+      var metrics = fx.gw.gateway.metrics();
+
+      // stored nowhere: refused before anything is sent, so there is nothing to deliver or answer
+      Http.Response unstored = BridgeFixture.post(h, "/v1/nats/publish/logs.x?ack=jetstream", "not stored anywhere");
+      assertEquals(400, unstored.status(), unstored.body().toString());
+      assertEquals("subject_not_allowed", unstored.json().getString("reason"));
+      assertEquals(1, metrics.count("tenantgate.nats.denials", "reason", "not_stored", "tenant", fx.a));
+      assertNull(sibling.next(Duration.ofMillis(300)), "nothing was published");
+      assertEquals(202, BridgeFixture.post(h, "/v1/nats/publish/logs.x", "core is fine").status());
+      assertEquals("logs.x", sibling.next(Duration.ofSeconds(5)).getString("subject"));
+
+      // stored: the sibling gets the message without the ack inbox, and cannot answer it
+      var pending = Http.sendAsync(h, new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.POST).setURI("/v1/nats/publish/events.x?ack=jetstream"),
+          io.vertx.core.buffer.Buffer.buffer("stored"));
+      JsonObject seen = sibling.next(Duration.ofSeconds(5));
+      assertNotNull(seen);
+      assertEquals("events.x", seen.getString("subject"));
+      assertNull(seen.getString("reply"), "the gateway's ack inbox is never handed out: " + seen.encode());
+      for (String token : List.of("r1", "r2", "_TG_INBOX.x", "_INBOX.x")) {
+        JsonObject forged = sibling.call(new JsonObject().put("op", "respond").put("reply", token)
+            .put("data", new JsonObject().put("stream", fx.stream(fx.a)).put("seq", 4242).encode()));
+        assertEquals("unknown_reply", forged.getString("detail"), forged.encode());
+      }
+      Http.Response r = Await.result(pending, Duration.ofSeconds(15));
+      assertEquals(200, r.status(), r.body().toString());
+      long seq = r.json().getLong("seq");
+      assertEquals("stored", new String(fx.jsm().getMessage(fx.stream(fx.a), seq).getData(),
+          java.nio.charset.StandardCharsets.UTF_8), "the 200 names the stored message");
+      assertEquals(1, fx.jsm().getStreamInfo(fx.stream(fx.a)).getStreamState().getMsgCount());
+      assertTrue(metrics.count("tenantgate.nats.denials", "reason", "reply_stripped", "tenant", fx.a) >= 1);
     } finally {
       Await.result(vertx.close());
     }

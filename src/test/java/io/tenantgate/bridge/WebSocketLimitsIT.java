@@ -1,6 +1,7 @@
 package io.tenantgate.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,6 +105,58 @@ class WebSocketLimitsIT {
       Await.until(() -> ws.closeCode != 0, Duration.ofSeconds(10), "socket closed");
       assertEquals(WebSocketSession.SLOW_CONSUMER, ws.closeCode);
       Await.until(() -> fx.bridge().openSockets() == 0, Duration.ofSeconds(5), "its slot freed");
+    }
+  }
+
+  /**
+   * A bridge WebSocket takes a message carrying a full nats.publish.maxPayload (as data_b64, 4/3 of the
+   * bytes, in its JSON); a message over that limit closes the socket with 1009, counted.
+   */
+  @Test
+  void aWebSocketMessageUpToTheBridgesLimitIsTakenAndALargerOneClosesWith1009() throws Exception {
+    try (BridgeFixture fx = BridgeFixture.start(vertx)) {
+      fx.awaitConnected();
+      int limit = io.tenantgate.config.NatsConfig.defaults().maxWebSocketMessageSize();
+      Subscription heard = fx.spy(fx.a + ".logs.big");
+      BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "collector-big"));
+      // a payload just under the server's max_payload (headers travel too), base64 in JSON: ~1.33 MiB
+      byte[] payload = new byte[1000 * 1024];
+      java.util.Arrays.fill(payload, (byte) 0xff);
+      JsonObject ok = ws.call(new JsonObject().put("op", "pub").put("subject", "logs.big")
+          .put("data_b64", java.util.Base64.getEncoder().encodeToString(payload)));
+      assertEquals("ok", ok.getString("op"), ok.encode().substring(0, Math.min(200, ok.encode().length())));
+      assertEquals(payload.length, heard.nextMessage(Duration.ofSeconds(5)).getData().length);
+
+      String tooLarge = new JsonObject().put("op", "pub").put("id", "big").put("subject", "logs.big")
+          .put("data", "x".repeat(limit)).encode();
+      ws.socket.writeTextMessage(tooLarge);
+      Await.until(() -> ws.closeCode != 0, Duration.ofSeconds(10), "socket closed");
+      assertEquals(WebSocketSession.TOO_LARGE, ws.closeCode);
+      assertEquals(1, fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason", "message_too_large",
+          "tenant", fx.a));
+      assertEquals(List.of(), BridgeFixture.drain(heard, Duration.ofMillis(300)), "nothing of it was published");
+      heard.unsubscribe();
+    }
+  }
+
+  /** A reply over the NATS server's max_payload (the gateway's own limit is higher here) is a 413 like a publish. */
+  @Test
+  void aReplyOverTheServersMaxPayloadIs413AndCounted() throws Exception {
+    try (BridgeFixture fx = BridgeFixture.start(vertx, "nats://127.0.0.1:4222",
+        n -> n.put("publish", new LinkedHashMap<>(Map.of("maxPayload", "2MiB"))))) {
+      fx.awaitConnected();
+      BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "collector-answers"));
+      assertEquals("pong", ws.call(new JsonObject().put("op", "ping")).getString("op"));
+      var reply = fx.nats.request(fx.a + ".edge.collector-answers.status", "?".getBytes(StandardCharsets.UTF_8));
+      JsonObject asked = ws.next(Duration.ofSeconds(5));
+      JsonObject err = ws.call(new JsonObject().put("op", "respond").put("reply", asked.getString("reply"))
+          .put("data", "x".repeat(1536 * 1024)));
+      assertEquals(413, err.getInteger("status"), err.encode());
+      assertEquals("exceeds_server_max_payload", err.getString("detail"));
+      assertEquals(1, fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason",
+          "exceeds_server_max_payload", "tenant", fx.a));
+      assertFalse(reply.isDone(), "nothing reached the requester");
+      reply.cancel(true);
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tenantgate.bridge.NatsServerProcess;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.dev.DevEnvironment;
 import io.tenantgate.pki.Pem;
@@ -67,18 +68,23 @@ class DevIT {
     }
   }
 
+  /**
+   * The walkthrough against a private nats-server: dev provisions acme's and globex's streams, and those
+   * must never be left on the shared server other runs use.
+   */
   @Test
   void devConfigServesTheCurlWalkthroughAgainstTheEchoCore(@TempDir Path dir) throws Exception {
     DevEnvironment env = new DevEnvironment(dir, "serviceradar");
     env.ensure();
     Vertx vertx = GatewayFixture.testVertx();
-    try {
+    try (NatsServerProcess nats = new NatsServerProcess().start()) {
       io.vertx.core.Promise<Integer> echo = io.vertx.core.Promise.promise();
       Await.result(vertx.deployVerticle(new io.tenantgate.dev.EchoCoreVerticle("127.0.0.1", 0, echo)));
       DevCommand cmd = new DevCommand();
       cmd.host = "127.0.0.1";
       cmd.edgePort = 0;
       cmd.opsPort = 0;
+      cmd.natsUrl = nats.url();
       GatewayConfig config = GatewayConfig.fromMap(cmd.configMap(env, "http://127.0.0.1:" + Await.result(echo.future())),
           env.dir());
       Gateway gw = Await.result(Gateway.start(vertx, config));
@@ -97,9 +103,31 @@ class DevIT {
       int ready = Await.result(ops.request(HttpMethod.GET, gw.opsPort(), "127.0.0.1", "/health/ready")
           .compose(req -> req.send()).map(r -> r.statusCode()));
       assertEquals(200, ready);
+      // the walkthrough's publish: acme's collector, stored in acme's stream
+      Await.until(() -> gw.bridge().health().up(), java.time.Duration.ofSeconds(10), "bridge connected");
+      var collector = vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+          .setTrustOptions(new PemTrustOptions().addCertPath(env.pki().resolve("root.pem").toString()))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(acme.resolve("collector-001-chain.pem").toString())
+              .setKeyPath(acme.resolve("collector-001-key.pem").toString())));
+      Await.until(() -> streamsOf(nats).containsAll(java.util.List.of("TENANT_acme", "TENANT_globex")),
+          java.time.Duration.ofSeconds(10), "dev's streams provisioned");
+      io.tenantgate.testing.Http.Response published = io.tenantgate.testing.Http.send(collector,
+          new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.POST).setPort(gw.edgePort()).setHost("localhost")
+              .setURI("/v1/nats/publish/logs.syslog?ack=jetstream"), io.vertx.core.buffer.Buffer.buffer("hello"));
+      assertEquals(200, published.status(), published.body().toString());
+      assertEquals("TENANT_acme", published.json().getString("stream"));
       Await.result(gw.close());
     } finally {
       Await.result(vertx.close());
+    }
+  }
+
+  /** The streams on {@code nats}; empty while it cannot say. */
+  private static java.util.List<String> streamsOf(NatsServerProcess nats) {
+    try (io.nats.client.Connection c = io.nats.client.Nats.connect(nats.url())) {
+      return c.jetStreamManagement().getStreamNames();
+    } catch (Exception e) {
+      return java.util.List.of();
     }
   }
 
@@ -117,6 +145,8 @@ class DevIT {
     cmd.dbUrl = io.tenantgate.testing.PostgresFixture.URL;
     cmd.dbSchema = schema;
     Vertx vertx = GatewayFixture.testVertx();
+    NatsServerProcess nats = new NatsServerProcess().start();
+    cmd.natsUrl = nats.url();
     try {
       assertTrue(DevPostgres.ensure(env, cmd));
       assertTrue(Files.exists(dir.resolve("store.json")) && Files.exists(dir.resolve("pki/master.key"))
@@ -150,6 +180,7 @@ class DevIT {
       Await.result(db.pool().query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE").execute());
       Await.result(db.close());
       Await.result(vertx.close());
+      nats.close();
     }
   }
 
