@@ -29,6 +29,7 @@ import javax.security.auth.x500.X500Principal;
 public final class IdentityResolver {
   private static final int SAN_DNS = 2;
   private static final int SAN_URI = 6;
+  private static final String SAN_OID = "2.5.29.17";
 
   private final IdentityConfig naming;
   private final Set<String> tenantPin;
@@ -127,6 +128,11 @@ public final class IdentityResolver {
   private static Sans sans(X509Certificate leaf) {
     try {
       Collection<List<?>> all = leaf.getSubjectAlternativeNames();
+      if (all == null && leaf.getExtensionValue(SAN_OID) != null) {
+        // the JDK answers null for a SAN extension it cannot parse (e.g. an empty spiffe:// URI): the names
+        // in it would escape every check here and PKIX's name constraints, so it is refused, not ignored
+        return null;
+      }
       List<String> dns = new ArrayList<>();
       List<String> spiffe = new ArrayList<>();
       if (all != null) {
