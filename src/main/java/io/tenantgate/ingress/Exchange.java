@@ -229,7 +229,9 @@ final class Exchange {
       boolean closeAfter = f == Failure.BODY_TOO_LARGE || perConnection;
       ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && closeAfter, retryAfterNanos)
           .onComplete(v -> {
-            if (closeAfter && h1) {
+            if (closeAfter && h1 && f == Failure.BODY_TOO_LARGE && !req.isEnded()) {
+              lingeringClose();
+            } else if (closeAfter && h1) {
               conn.http.close();
             } else if (closeAfter) {
               conn.http.shutdown(1, TimeUnit.SECONDS);
@@ -253,6 +255,31 @@ final class Exchange {
       }
     }
     finish(f.httpStatus());
+  }
+
+  /**
+   * The client is still sending the body we refused: read and drop it for up to a second (or until it
+   * ends) before closing, so the client reads the 413 instead of a connection reset (a close with unread
+   * data in the socket sends RST, which can discard the reply before the client reads it).
+   */
+  private void lingeringClose() {
+    io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+    if (ctx == null) {
+      conn.http.close();
+      return;
+    }
+    long timer = ctx.owner().setTimer(1_000, t -> conn.http.close());
+    try {
+      req.handler(b -> { });
+      req.endHandler(x -> {
+        ctx.owner().cancelTimer(timer);
+        conn.http.close();
+      });
+      req.resume();
+    } catch (IllegalStateException alreadyEnded) {
+      ctx.owner().cancelTimer(timer);
+      conn.http.close();
+    }
   }
 
   private void finish(int status) {
