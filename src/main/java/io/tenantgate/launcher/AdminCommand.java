@@ -30,7 +30,13 @@ abstract class AdminCommand implements Callable<Integer> {
     }
   }
 
-  abstract StoreOptions store();
+  /** Where the store is and how to print: every operator command takes the same options. */
+  @picocli.CommandLine.Mixin
+  StoreOptions store;
+
+  StoreOptions store() {
+    return store;
+  }
 
   abstract Future<Result> run(RegistryAdmin admin, String actor) throws Exception;
 

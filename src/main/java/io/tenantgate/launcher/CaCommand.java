@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tenantgate ca rotate|list|import|disable|enable}: tenant CAs and their rotation. */
@@ -27,16 +26,11 @@ final class CaCommand implements Runnable {
   @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Start a CA rotation: a new CA joins the "
       + "active one (both accepted), new certificates come from it; `ca disable` on the old one finishes it.")
   static final class Rotate extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", required = true) String tenant;
     @Option(names = "--csr-out", paramLabel = "FILE",
         description = "Keep the root offline: write the new CA's CSR here; import the signed cert with `ca import`.")
     Path csrOut;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) throws Exception {
@@ -55,13 +49,8 @@ final class CaCommand implements Runnable {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List a tenant's CAs, oldest first.")
   static final class ListCas extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", required = true) String tenant;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -76,14 +65,9 @@ final class CaCommand implements Runnable {
   @Command(name = "import", mixinStandardHelpOptions = true,
       description = "Import the signed certificate for a pending CA request (offline root).")
   static final class Import extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", required = true) String tenant;
     @Option(names = "--cert", required = true, paramLabel = "FILE") Path cert;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) throws Exception {
@@ -99,13 +83,8 @@ final class CaCommand implements Runnable {
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = "Disable a CA: its certificates are refused everywhere within a second (ends a rotation).")
   static final class Disable extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--spki", required = true, description = "The CA's SPKI SHA-256 (from `ca list`).") String spki;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -117,13 +96,8 @@ final class CaCommand implements Runnable {
 
   @Command(name = "enable", mixinStandardHelpOptions = true, description = "Re-enable a disabled CA.")
   static final class Enable extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--spki", required = true) String spki;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {

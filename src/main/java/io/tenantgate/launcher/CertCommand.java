@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tenantgate cert issue|list|revoke}. */
@@ -30,7 +29,6 @@ final class CertCommand implements Runnable {
   @Command(name = "issue", mixinStandardHelpOptions = true,
       description = "Issue a component certificate from the tenant's CA into OUTDIR: <id>.pem, <id>-key.pem, <id>-chain.pem.")
   static final class Issue extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", required = true, description = "Tenant slug.") String tenant;
     @Option(names = "--component", required = true, description = "Component id, e.g. agent-009.") String component;
     @Option(names = "--partition", description = "Partition id (default: default).") String partition;
@@ -39,10 +37,6 @@ final class CertCommand implements Runnable {
     @Option(names = "--out", required = true, paramLabel = "OUTDIR", description = "Directory for the three PEM files.")
     Path out;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) throws Exception {
@@ -68,14 +62,9 @@ final class CertCommand implements Runnable {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List issued certificates, newest first.")
   static final class ListCerts extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", description = "Only this tenant's.") String tenant;
     @Option(names = "--limit", defaultValue = "1000") int limit;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -89,7 +78,6 @@ final class CertCommand implements Runnable {
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke a certificate: every gateway refuses it within a second and closes its connections.")
   static final class Revoke extends AdminCommand {
-    @Mixin StoreOptions store;
 
     static final class Which {
       @Option(names = "--serial", paramLabel = "HEX", required = true) String serial;
@@ -99,10 +87,6 @@ final class CertCommand implements Runnable {
     @ArgGroup(exclusive = true, multiplicity = "1") Which which;
     @Option(names = "--reason", defaultValue = "unspecified") String reason;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {

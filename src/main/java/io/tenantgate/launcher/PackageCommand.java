@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.UUID;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tenantgate package create|list|revoke}: onboarding packages (Postgres store). */
@@ -37,7 +36,6 @@ final class PackageCommand implements Runnable {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create a package for one component and print its download token (shown once).")
   static final class Create extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant", required = true) String tenant;
     @Option(names = "--component", required = true, description = "Component id, e.g. agent-001.") String component;
     @Option(names = "--partition") String partition;
@@ -45,10 +43,6 @@ final class PackageCommand implements Runnable {
     @Option(names = "--ttl", description = "How long the token stays valid: 30m, 24h, 7d (default: onboarding.packageTtl).")
     String ttl;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -72,14 +66,9 @@ final class PackageCommand implements Runnable {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List packages, newest first.")
   static final class ListPackages extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--tenant") String tenant;
     @Option(names = "--limit", defaultValue = "1000") int limit;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -93,14 +82,9 @@ final class PackageCommand implements Runnable {
   @Command(name = "revoke", mixinStandardHelpOptions = true,
       description = "Revoke a package: its token stops working and the certificate it produced is revoked.")
   static final class Revoke extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--id", required = true) String id;
     @Option(names = "--reason", defaultValue = "unspecified") String reason;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code tenantgate tenant create|list|suspend|resume|limits}. */
@@ -33,17 +32,12 @@ final class TenantCommand implements Runnable {
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create a tenant and its intermediate CA (signed by the platform root, or requested by CSR).")
   static final class Create extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--slug", required = true, description = "Tenant slug: lowercase letters, digits, '-'.") String slug;
     @Option(names = "--name", description = "Display name (default: the slug).") String name;
     @Option(names = "--ca-csr", paramLabel = "FILE",
         description = "Keep the root offline: write a CSR for the tenant CA here; import the signed cert with `ca import`.")
     Path csrOut;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) throws Exception {
@@ -63,12 +57,7 @@ final class TenantCommand implements Runnable {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List tenants.")
   static final class ListTenants extends AdminCommand {
-    @Mixin StoreOptions store;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -81,13 +70,8 @@ final class TenantCommand implements Runnable {
   @Command(name = "suspend", mixinStandardHelpOptions = true,
       description = "Suspend a tenant: its connections close on every gateway and new ones are refused.")
   static final class Suspend extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--slug", required = true) String slug;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {
@@ -98,13 +82,8 @@ final class TenantCommand implements Runnable {
 
   @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a suspended tenant.")
   static final class Resume extends AdminCommand {
-    @Mixin StoreOptions store;
     @Option(names = "--slug", required = true) String slug;
 
-    @Override
-    StoreOptions store() {
-      return store;
-    }
 
     @Override
     Future<Result> run(RegistryAdmin admin, String actor) {

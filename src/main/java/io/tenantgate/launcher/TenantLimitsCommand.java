@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,7 +20,6 @@ import picocli.CommandLine.Option;
     description = {"Show or set a tenant's quota limits (per gateway replica; 0 = unlimited, 'default' = the"
         + " gateway's default).", "Without setting flags it only shows the limits in force."})
 final class TenantLimitsCommand extends AdminCommand {
-  @Mixin StoreOptions store;
   @Option(names = "--slug", required = true, description = "The tenant.") String slug;
   @Option(names = "--connections", paramLabel = "N", description = "Concurrent edge connections.") String connections;
   @Option(names = "--rps", paramLabel = "N", description = "Requests per second to core.") String rps;
@@ -38,10 +36,6 @@ final class TenantLimitsCommand extends AdminCommand {
   String wsSubscriptions;
   @Option(names = "--clear", description = "Remove every override first (the tenant gets the defaults).") boolean clear;
 
-  @Override
-  StoreOptions store() {
-    return store;
-  }
 
   /** The flags given, by limit field name (a null value: back to the default). */
   private Map<String, String> given() {

@@ -44,48 +44,12 @@ import picocli.CommandLine;
  * applying what the CLI changes.
  */
 class CliIT {
-  /** What one CLI run printed and returned. */
-  record Run(int exit, String out, String err) {
-    JsonObject json() {
-      try {
-        return new JsonObject(out);
-      } catch (RuntimeException e) {
-        throw new AssertionError("not JSON: " + out + "\nstderr: " + err, e);
-      }
-    }
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
-  private static synchronized Run cli(String... args) {
-    // in this JVM a gateway logs too: keep its log lines out of the captured stdout (a real CLI run is its
-    // own process, whose log AdminCommand sends to stderr)
-    var root = ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory())
-        .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    var console = root.getAppender("STDOUT");
-    if (console != null) {
-      root.detachAppender(console);
-    }
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-      if (console != null) {
-        root.addAppender(console);
-      }
-    }
-  }
-
-  private static Run ok(String... args) {
-    Run r = cli(args);
-    assertEquals(0, r.exit(), String.join(" ", args) + "\nout: " + r.out() + "\nerr: " + r.err());
-    return r;
+  private static CliRun ok(String... args) {
+    return CliRun.ok(args);
   }
 
   @Test
@@ -93,7 +57,7 @@ class CliIT {
     DevEnvironment env = new DevEnvironment(dir, "serviceradar");
     env.ensure();
     String data = dir.toString();
-    Run created = ok("tenant", "create", "--data", data, "--slug", "initech");
+    CliRun created = ok("tenant", "create", "--data", data, "--slug", "initech");
     assertTrue(created.out().contains("created tenant initech"), created.out());
     Path out = dir.resolve("out");
     ok("cert", "issue", "--data", data, "--tenant", "initech", "--component", "agent-009", "--out", out.toString());
@@ -120,19 +84,19 @@ class CliIT {
     assertEquals("revoked", certs.getJsonArray("certificates").getJsonObject(0).getString("status"));
     assertTrue(Files.readString(dir.resolve("audit.jsonl")).contains("\"action\":\"tenant.suspend\""));
 
-    Run dup = cli("tenant", "create", "--data", data, "--slug", "initech");
+    CliRun dup = cli("tenant", "create", "--data", data, "--slug", "initech");
     assertEquals(1, dup.exit());
     assertTrue(dup.err().contains("already exists"), dup.err());
-    Run bad = cli("tenant", "create", "--data", data, "--slug", "Not_A_Slug", "--json");
+    CliRun bad = cli("tenant", "create", "--data", data, "--slug", "Not_A_Slug", "--json");
     assertEquals(1, bad.exit());
     assertEquals("invalid_input", bad.json().getString("error"));
-    Run reserved = cli("tenant", "create", "--data", data, "--slug", "logs", "--json");
+    CliRun reserved = cli("tenant", "create", "--data", data, "--slug", "logs", "--json");
     assertEquals(1, reserved.exit());
     assertEquals("slug_reserved", reserved.json().getString("error"));
-    Run pkg = cli("package", "create", "--data", data, "--tenant", "acme", "--component", "agent-002");
+    CliRun pkg = cli("package", "create", "--data", data, "--tenant", "acme", "--component", "agent-002");
     assertEquals(1, pkg.exit());
     assertTrue(pkg.err().contains("Postgres"), pkg.err());
-    Run usage = cli("tenant", "create", "--slug", "x");
+    CliRun usage = cli("tenant", "create", "--slug", "x");
     assertEquals(1, usage.exit());
     assertTrue(usage.err().contains("--config FILE") && usage.err().contains("--data DIR"), usage.err());
   }
@@ -230,7 +194,7 @@ class CliIT {
       ok("ca", "import", "--data", data, "--tenant", offline, "--cert", signedFile.toString());
       ok("cert", "issue", "--data", data, "--tenant", offline, "--component", "agent-001", "--out", out.toString());
 
-      Run suspended = ok("tenant", "suspend", "--data", data, "--slug", slug);
+      CliRun suspended = ok("tenant", "suspend", "--data", data, "--slug", slug);
       assertTrue(suspended.out().contains("suspended " + slug));
       assertEquals(1, Await.result(pg.db.pool().preparedQuery("SELECT count(*) FROM tenants WHERE slug = $1"
           + " AND status = 'suspended'").execute(Tuple.of(slug))).iterator().next().getLong(0));

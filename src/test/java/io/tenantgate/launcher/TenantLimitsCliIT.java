@@ -34,45 +34,12 @@ import picocli.CommandLine;
  * a gateway configuration) and on Postgres, with a running gateway applying each change without a restart.
  */
 class TenantLimitsCliIT {
-  record Run(int exit, String out, String err) {
-    JsonObject json() {
-      try {
-        return new JsonObject(out);
-      } catch (RuntimeException e) {
-        throw new AssertionError("not JSON: " + out + "\nstderr: " + err, e);
-      }
-    }
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
-  private static synchronized Run cli(String... args) {
-    var root = ((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory())
-        .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    var console = root.getAppender("STDOUT");
-    if (console != null) {
-      root.detachAppender(console);
-    }
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-      if (console != null) {
-        root.addAppender(console);
-      }
-    }
-  }
-
-  private static Run ok(String... args) {
-    Run r = cli(args);
-    assertEquals(0, r.exit(), String.join(" ", args) + "\nout: " + r.out() + "\nerr: " + r.err());
-    return r;
+  private static CliRun ok(String... args) {
+    return CliRun.ok(args);
   }
 
   @Test
@@ -94,15 +61,15 @@ class TenantLimitsCliIT {
     assertEquals(50L, file.toSnapshot(Instant.now(), 1).tenantBySlug("acme").limits().rps());
     assertTrue(Files.readString(dir.resolve("audit.jsonl")).contains("\"action\":\"tenant.limits\""));
 
-    Run text = ok("tenant", "limits", "--data", data, "--slug", "acme", "--rps", "default");
+    CliRun text = ok("tenant", "limits", "--data", data, "--slug", "acme", "--rps", "default");
     assertTrue(text.out().matches("(?s).*rps\\s+0\\s+default.*"), text.out());
     assertTrue(text.out().matches("(?s).*bytes_per_second\\s+1048576\\s+override.*"), text.out());
 
-    Run bad = cli("tenant", "limits", "--data", data, "--slug", "acme", "--rps", "lots", "--grpc-streams", "5",
+    CliRun bad = cli("tenant", "limits", "--data", data, "--slug", "acme", "--rps", "lots", "--grpc-streams", "5",
         "--json");
     assertEquals(1, bad.exit());
     assertEquals("invalid_input", bad.json().getString("error"));
-    Run unknown = cli("tenant", "limits", "--data", data, "--slug", "nobody", "--rps", "5");
+    CliRun unknown = cli("tenant", "limits", "--data", data, "--slug", "nobody", "--rps", "5");
     assertEquals(1, unknown.exit());
     assertTrue(unknown.err().contains("no tenant 'nobody'"), unknown.err());
     assertEquals(new JsonObject().put("connections", 0).put("bytes_per_second", 1 << 20), ok("tenant", "limits", "--data", data,
