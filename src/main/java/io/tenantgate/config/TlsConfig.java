@@ -12,13 +12,36 @@ import java.util.Set;
  * {@code reloadInterval} (0 = only on demand) and reloaded without dropping connections.
  */
 public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<String> protocols,
-    SslEngine engine, Duration handshakeTimeout, Duration reloadInterval, List<Path> crlFiles) {
+    SslEngine engine, Duration handshakeTimeout, Duration reloadInterval, List<Path> crlFiles,
+    SessionTicketsConfig sessionTickets) {
 
   private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
   public TlsConfig {
     protocols = List.copyOf(protocols);
     crlFiles = List.copyOf(crlFiles);
+  }
+
+  /**
+   * TLS session tickets (resumption without a full handshake) on the BoringSSL engine: keys rotate
+   * every {@code rotation}, a ticket resumes for {@code lifetime}; replicas given the same
+   * {@code keyFile} (a base64 secret) resume each other's tickets. The JDK engine keeps its own keys.
+   */
+  public record SessionTicketsConfig(boolean enabled, Duration rotation, Duration lifetime, Path keyFile) {
+    static SessionTicketsConfig parse(Node n, GatewayConfig.Paths paths) {
+      boolean enabled = n.bool("enabled", true);
+      Duration rotation = n.duration("rotation", Duration.ofHours(1));
+      if (rotation.toMillis() < 1000) {
+        n.problem("rotation", "must be at least 1s");
+      }
+      Duration lifetime = n.duration("lifetime", Duration.ofHours(2));
+      if (lifetime.toSeconds() < 1 || lifetime.compareTo(Duration.ofDays(7)) > 0) {
+        n.problem("lifetime", "must be between 1s and 7d (RFC 8446 caps ticket lifetimes at 7 days)");
+      }
+      Path keyFile = paths.resolve(n.string("keyFile", null));
+      n.rejectUnknownKeys();
+      return new SessionTicketsConfig(enabled, rotation, lifetime, keyFile);
+    }
   }
 
   /** Which TLS implementation terminates edge connections. */
@@ -60,7 +83,8 @@ public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<Str
       n.problem("reloadInterval", "must be 0 (no file watch) or at least 100ms");
     }
     List<Path> crls = n.strings("crlFiles", List.of()).stream().map(paths::resolve).toList();
+    SessionTicketsConfig tickets = SessionTicketsConfig.parse(n.child("sessionTickets"), paths);
     n.rejectUnknownKeys();
-    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload, crls);
+    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload, crls, tickets);
   }
 }

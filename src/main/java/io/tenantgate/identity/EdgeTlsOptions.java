@@ -10,7 +10,14 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrustOptions;
+import io.netty.handler.ssl.SslContext;
+import io.vertx.core.spi.tls.SslContextFactory;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,7 +32,7 @@ public final class EdgeTlsOptions {
   }
 
   public static HttpServerOptions apply(HttpServerOptions options, TlsConfig tls, TlsMaterial material,
-      EdgeTrustManager trustManager) {
+      EdgeTrustManager trustManager, SessionTickets tickets) {
     ServerSSLOptions ssl = sslOptions(tls, material, trustManager);
     return options.setSsl(true)
         .setKeyCertOptions(ssl.getKeyCertOptions())
@@ -35,7 +42,7 @@ public final class EdgeTlsOptions {
         .setUseAlpn(ssl.isUseAlpn())
         .setSslHandshakeTimeout(ssl.getSslHandshakeTimeout())
         .setSslHandshakeTimeoutUnit(ssl.getSslHandshakeTimeoutUnit())
-        .setSslEngineOptions(engine(tls.engine()));
+        .setSslEngineOptions(engine(tls.engine(), tickets));
   }
 
   /** The complete server SSL options for {@code material}; what a hot reload passes with force=true. */
@@ -51,6 +58,15 @@ public final class EdgeTlsOptions {
         .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * As {@link #engine(TlsConfig.SslEngine)}; on BoringSSL every server context it builds gets its
+   * session-ticket keys from {@code tickets} (null: the engine's own).
+   */
+  public static SSLEngineOptions engine(TlsConfig.SslEngine choice, SessionTickets tickets) {
+    SSLEngineOptions engine = engine(choice);
+    return tickets != null && engine instanceof OpenSSLEngineOptions ? new TicketKeyedOpenSsl(tickets) : engine;
+  }
+
   /** The engine in force for {@code choice}: AUTO means OpenSSL when its native library loads. */
   public static SSLEngineOptions engine(TlsConfig.SslEngine choice) {
     return switch (choice) {
@@ -63,5 +79,93 @@ public final class EdgeTlsOptions {
       }
       case AUTO -> OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
     };
+  }
+
+  /** BoringSSL whose server contexts take their ticket keys from {@link SessionTickets}. */
+  static final class TicketKeyedOpenSsl extends OpenSSLEngineOptions {
+    private final SessionTickets tickets;
+
+    TicketKeyedOpenSsl(SessionTickets tickets) {
+      this.tickets = tickets;
+    }
+
+    @Override
+    public OpenSSLEngineOptions copy() {
+      TicketKeyedOpenSsl copy = new TicketKeyedOpenSsl(tickets);
+      copy.setSessionCacheEnabled(isSessionCacheEnabled());
+      copy.setUseWorkerThread(getUseWorkerThread());
+      return copy;
+    }
+
+    @Override
+    public SslContextFactory sslContextFactory() {
+      return new Keyed(super.sslContextFactory(), tickets);
+    }
+  }
+
+  /** Builds contexts with the default factory, then hands each to the ticket keys. */
+  private static final class Keyed implements SslContextFactory {
+    private final SslContextFactory delegate;
+    private final SessionTickets tickets;
+
+    Keyed(SslContextFactory delegate, SessionTickets tickets) {
+      this.delegate = delegate;
+      this.tickets = tickets;
+    }
+
+    @Override
+    public SslContextFactory useAlpn(boolean useAlpn) {
+      delegate.useAlpn(useAlpn);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory clientAuth(io.netty.handler.ssl.ClientAuth clientAuth) {
+      delegate.clientAuth(clientAuth);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory forClient(boolean forClient) {
+      delegate.forClient(forClient);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory keyMananagerFactory(KeyManagerFactory kmf) {
+      delegate.keyMananagerFactory(kmf);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory trustManagerFactory(TrustManagerFactory tmf) {
+      delegate.trustManagerFactory(tmf);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory enabledCipherSuites(Set<String> suites) {
+      delegate.enabledCipherSuites(suites);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory applicationProtocols(List<String> protocols) {
+      delegate.applicationProtocols(protocols);
+      return this;
+    }
+
+    @Override
+    public SslContextFactory serverName(String name) {
+      delegate.serverName(name);
+      return this;
+    }
+
+    @Override
+    public SslContext create() throws SSLException {
+      SslContext context = delegate.create();
+      tickets.attach(context);
+      return context;
+    }
   }
 }

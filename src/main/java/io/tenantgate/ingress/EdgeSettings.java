@@ -22,11 +22,12 @@ import java.util.List;
  * @param boundPort completed with the port actually bound (useful with port 0)
  * @param onAccepted told the serial of every accepted connection's certificate (package activation); may do nothing
  * @param quotas every tenant's quota state, shared with the NATS bridge
+ * @param tickets the session-ticket keys of the BoringSSL engine; null when tickets are off
  */
 public record EdgeSettings(GatewayConfig config, TlsMaterial tls, TenantRegistry registry, EdgeTrustManager trustManager,
     IdentityResolver resolver, AssertionSigner assertions, GatewayMetrics metrics, AccessLog accessLog,
     List<EdgeHandler.Mount> mounts, Promise<Integer> boundPort, java.util.function.Consumer<String> onAccepted,
-    TenantQuotas quotas) {
+    TenantQuotas quotas, io.tenantgate.identity.SessionTickets tickets) {
 
   public EdgeSettings {
     mounts = List.copyOf(mounts);

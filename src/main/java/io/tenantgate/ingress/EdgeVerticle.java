@@ -75,7 +75,8 @@ public final class EdgeVerticle extends VerticleBase {
     httpRelay = new HttpRelay(upstreams, limits);
     webSocketRelay = new WebSocketRelay(upstreams, limits);
     quotaGate = new QuotaGate(settings.quotas(), settings.metrics());
-    HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager())
+    HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager(),
+        settings.tickets())
         .setHost(edge.host())
         .setPort(edge.port())
         .setMaxHeaderSize(limits.maxHeaderSize())
@@ -225,7 +226,21 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private Resolution resolve(List<Certificate> chain) {
-    return settings.resolver().resolve(chain, settings.trustManager().trust(), settings.registry().snapshot());
+    Resolution r = settings.resolver().resolve(chain, settings.trustManager().trust(), settings.registry().snapshot());
+    // a resumed TLS session skips the handshake's chain check (DESIGN.md rule 1): a ticket must not
+    // carry a certificate past its validity
+    return r.isAccepted() && !withinValidity(chain, System.currentTimeMillis())
+        ? Resolution.refused(Failure.EXPIRED, r.tenantSlug()) : r;
+  }
+
+  private static boolean withinValidity(List<Certificate> chain, long nowMillis) {
+    for (Certificate c : chain) {
+      if (c instanceof java.security.cert.X509Certificate x
+          && (x.getNotAfter().getTime() < nowMillis || x.getNotBefore().getTime() > nowMillis)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void onRequest(HttpServerRequest req) {

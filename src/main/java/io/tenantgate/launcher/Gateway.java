@@ -55,6 +55,7 @@ public final class Gateway {
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile NatsBridge bridge;
   private TlsMaterial tls;
+  private io.tenantgate.identity.SessionTickets tickets;
   private TlsReloader tlsReloader;
   private int edgePort;
   private int opsPort;
@@ -109,6 +110,7 @@ public final class Gateway {
       gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(tls.trust(), registry, metrics),
           assertions);
       gw.tls = tls;
+      gw.tickets = io.tenantgate.identity.SessionTickets.create(config.edge().tls().sessionTickets(), tls.fingerprint());
     } catch (RuntimeException | java.io.IOException e) {
       return registry.close().transform(x -> closeOnFailure(vertx, ownsVertx, e));
     }
@@ -150,7 +152,7 @@ public final class Gateway {
     }
     var activated = activations;
     EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
-        mounts, edgeBound, activated == null ? serial -> { } : activated::seen, quotas);
+        mounts, edgeBound, activated == null ? serial -> { } : activated::seen, quotas, tickets);
     int instances = config.edge().effectiveInstances();
     grace = config.shutdown().grace();
     shutdownBudget = shutdownBudget(config);
@@ -188,7 +190,7 @@ public final class Gateway {
         .compose(port -> {
           edgePort = port;
           tlsReloader = new TlsReloader(vertx, config.edge().tls(), tls, trustManager, edgeVerticles, metrics)
-              .withAssertionKey(assertions);
+              .withAssertionKey(assertions).withSessionTickets(tickets);
           tlsReloader.start();
           return vertx.deployVerticle(new OpsVerticle(config, metrics, assertions,
               () -> edgeUp.get() && !draining.get(), HealthChecks.of(config, registry, bridge,

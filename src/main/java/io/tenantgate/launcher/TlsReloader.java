@@ -2,6 +2,7 @@ package io.tenantgate.launcher;
 
 import io.tenantgate.config.TlsConfig;
 import io.tenantgate.identity.EdgeTlsOptions;
+import io.tenantgate.identity.SessionTickets;
 import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.TlsMaterial;
@@ -36,6 +37,8 @@ final class TlsReloader {
   private long timer = -1;
   private Future<JsonObject> inFlight;
   private AssertionSigner assertions;
+  private SessionTickets tickets;
+  private long ticketTimer = -1;
   /** Side listeners serving the edge's certificate (admin API, enrollment): they follow each reload. */
   private final List<java.util.function.Function<TlsMaterial, Future<?>>> followers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -61,6 +64,23 @@ final class TlsReloader {
     return this;
   }
 
+  /**
+   * The edge's session-ticket keys: rotated on their clock, and re-derived on every applied reload so
+   * no ticket outlives the roots, CRLs or certificate it was issued under.
+   */
+  TlsReloader withSessionTickets(SessionTickets tickets) {
+    this.tickets = tickets;
+    if (tickets != null) {
+      String[] events = {"issued", "resumed", "rejected"};
+      for (int i = 0; i < events.length; i++) {
+        int at = i;
+        metrics.counterOf("tenantgate.tls.tickets", "TLS session tickets issued, resumed and refused (full handshake)",
+            "event", events[i], tickets, t -> t.stats()[at]);
+      }
+    }
+    return this;
+  }
+
   /** {@code follower} gets every applied server certificate (its failures are logged, not fatal to the edge). */
   void follow(java.util.function.Function<TlsMaterial, Future<?>> follower) {
     followers.add(follower);
@@ -75,11 +95,22 @@ final class TlsReloader {
     if (!config.reloadInterval().isZero()) {
       timer = vertx.setPeriodic(config.reloadInterval().toMillis(), id -> reload(false));
     }
+    if (tickets != null) {
+      ticketTimer = vertx.setPeriodic(tickets.checkIntervalMillis(), id -> {
+        if (tickets.rotate(System.currentTimeMillis())) {
+          metrics.tlsTicketKeyRotation("scheduled");
+          LOG.info("op=tls.tickets.rotate outcome=applied reason=scheduled");
+        }
+      });
+    }
   }
 
   void stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+    }
+    if (ticketTimer >= 0) {
+      vertx.cancelTimer(ticketTimer);
     }
   }
 
@@ -122,6 +153,10 @@ final class TlsReloader {
           // only now: a reload refused by the SSL layer must not leave new roots behind
           trustManager.replaceTrust(next.trust());
           current = next;
+          if (tickets != null) {
+            tickets.generation(next.fingerprint());
+            metrics.tlsTicketKeyRotation("tls_reload");
+          }
           for (var f : followers) {
             f.apply(next).onFailure(err -> LOG.error("op=tls.reload listener=side outcome=failed cause={}",
                 err.toString()));

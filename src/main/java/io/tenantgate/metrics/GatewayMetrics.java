@@ -98,6 +98,11 @@ public final class GatewayMetrics {
     counter("tenantgate.tls.reloads", "outcome", outcome).increment();
   }
 
+  /** The session-ticket keys moved to a new epoch ({@code scheduled}) or new TLS material ({@code tls_reload}). */
+  public void tlsTicketKeyRotation(String reason) {
+    counter("tenantgate.tls.ticket.key.rotations", "reason", reason).increment();
+  }
+
   /** A tenant assertion was signed (once per connection and per refresh, never per request). */
   public void assertionSigned(String tenantSlug) {
     counter("tenantgate.assertions.signed", "tenant", tenants.tag(tenantSlug)).increment();
@@ -189,6 +194,16 @@ public final class GatewayMetrics {
     // collected at the next GC, after which the gauge reads NaN
     Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).strongReference(true)
         .register(registry);
+  }
+
+  /**
+   * A counter whose running total {@code read} takes from {@code source} (monotonic), with one tag.
+   * Micrometer holds {@code source} weakly: pass an object the gateway keeps, not a fresh lambda.
+   */
+  public <T> void counterOf(String name, String description, String tagKey, String tagValue, T source,
+      java.util.function.ToDoubleFunction<T> read) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, source, read)
+        .description(description).tag(tagKey, tagValue).register(registry);
   }
 
   /** Count of a counter with exactly these tags, for tests and health views. */

@@ -82,6 +82,27 @@ public final class RawTls {
     }
   }
 
+  /**
+   * One HTTP/1.1 request on a fresh connection whose TLS session is cached under {@code sessionHost}
+   * (not under the port): connections to different gateways then offer the same session ticket, as
+   * an agent reconnecting through a load balancer would. Returns the response, read until close.
+   */
+  public String exchangeResuming(int port, String sessionHost, String request) throws IOException {
+    java.net.Socket plain = new java.net.Socket();
+    plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(plain, sessionHost, 443, true)) {
+      SSLParameters p = s.getSSLParameters();
+      p.setServerNames(List.of(new javax.net.ssl.SNIHostName("localhost")));
+      p.setApplicationProtocols(new String[] {"http/1.1"});
+      s.setSSLParameters(p);
+      s.setSoTimeout(10_000);
+      s.startHandshake();
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      return readUntilQuiet(s.getInputStream(), s, 3_000);
+    }
+  }
+
   static String readUntilQuiet(InputStream in, SSLSocket s, int quietMillis) throws IOException {
     s.setSoTimeout(quietMillis);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
