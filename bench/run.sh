@@ -209,6 +209,8 @@ edge:
     protocols: [TLSv1.3]
     engine: auto
     reloadInterval: 0
+    # rotate ticket keys during the run, so the resumed mode measures resumption across rotations
+    sessionTickets: {rotation: 15s, lifetime: 30s}
   limits:
     idleTimeout: 10m
 ops:
