@@ -30,6 +30,12 @@ final class ChainVerifier {
 
   /** Null when the chain is valid, else the reason it is not. */
   static Failure verify(List<X509Certificate> chain, PlatformTrust trust, RegistrySnapshot snapshot, Date now) {
+    return verify(chain, trust, snapshot, now, null);
+  }
+
+  /** As above; chains {@code verified} holds skip PKIX (signatures, constraints), never the time or CRL checks. */
+  static Failure verify(List<X509Certificate> chain, PlatformTrust trust, RegistrySnapshot snapshot, Date now,
+      VerifiedChains verified) {
     if (chain.isEmpty()) {
       return Failure.NO_CLIENT_CERT;
     }
@@ -56,9 +62,15 @@ final class ChainVerifier {
       }
       path.add(ca.certificate());
     }
-    Failure invalid = validate(path, trust, now);
-    if (invalid != null) {
-      return invalid;
+    VerifiedChains cache = verified != null && verified.isFor(trust) ? verified : null;
+    if (cache == null || !cache.covers(path, now.getTime())) {
+      Failure invalid = validate(path, trust, now);
+      if (invalid != null) {
+        return invalid;
+      }
+      if (cache != null) {
+        cache.remember(path);
+      }
     }
     return revokedByCrl(path, trust) ? Failure.REVOKED : null;
   }

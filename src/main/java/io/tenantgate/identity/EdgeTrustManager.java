@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -30,11 +31,30 @@ public final class EdgeTrustManager extends X509ExtendedTrustManager {
   private final AtomicReference<PlatformTrust> trust;
   private final TenantRegistry registry;
   private final GatewayMetrics metrics;
+  private final int verifiedChainCacheSize;
+  private final LongAdder cacheHits = new LongAdder();
+  private final LongAdder cacheMisses = new LongAdder();
+  /** Chains already validated under the trust in force; replaced with the trust. */
+  private volatile VerifiedChains verified;
 
   public EdgeTrustManager(PlatformTrust trust, TenantRegistry registry, GatewayMetrics metrics) {
+    this(trust, registry, metrics, 0);
+  }
+
+  /** @param verifiedChainCacheSize how many validated chains to remember (0: validate every handshake in full) */
+  public EdgeTrustManager(PlatformTrust trust, TenantRegistry registry, GatewayMetrics metrics,
+      int verifiedChainCacheSize) {
     this.trust = new AtomicReference<>(trust);
     this.registry = registry;
     this.metrics = metrics;
+    this.verifiedChainCacheSize = verifiedChainCacheSize;
+    this.verified = VerifiedChains.of(trust, verifiedChainCacheSize, cacheHits, cacheMisses);
+    if (verifiedChainCacheSize > 0) {
+      metrics.counterOf("tenantgate.tls.chain.validations", "Client chains validated in full (PKIX) or found already validated",
+          "result", "cached", cacheHits, LongAdder::sum);
+      metrics.counterOf("tenantgate.tls.chain.validations", "Client chains validated in full (PKIX) or found already validated",
+          "result", "validated", cacheMisses, LongAdder::sum);
+    }
   }
 
   public PlatformTrust trust() {
@@ -43,6 +63,7 @@ public final class EdgeTrustManager extends X509ExtendedTrustManager {
 
   /** New handshakes validate against {@code next}; established connections are not touched. */
   public void replaceTrust(PlatformTrust next) {
+    verified = VerifiedChains.of(next, verifiedChainCacheSize, cacheHits, cacheMisses);
     trust.set(next);
   }
 
@@ -67,7 +88,7 @@ public final class EdgeTrustManager extends X509ExtendedTrustManager {
     List<X509Certificate> certs = chain == null ? List.of() : Arrays.asList(chain);
     PlatformTrust t = trust.get();
     RegistrySnapshot snapshot = registry.snapshot();
-    Failure failure = ChainVerifier.verify(certs, t, snapshot, new Date());
+    Failure failure = ChainVerifier.verify(certs, t, snapshot, new Date(), verified);
     if (failure == null) {
       return;
     }

@@ -107,7 +107,8 @@ public final class Gateway {
       EdgeTlsOptions.engine(config.edge().tls().engine());
       TlsMaterial tls = TlsMaterial.load(config.edge().tls(), java.time.Instant.now());
       AssertionSigner assertions = config.assertion().enabled() ? AssertionSigner.create(config.assertion()) : null;
-      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(tls.trust(), registry, metrics),
+      gw = new Gateway(vertx, ownsVertx, metrics, registry, new EdgeTrustManager(tls.trust(), registry, metrics,
+          config.edge().tls().verifiedChainCacheSize()),
           assertions);
       gw.tls = tls;
       gw.tickets = io.tenantgate.identity.SessionTickets.create(config.edge().tls().sessionTickets(), tls.fingerprint());

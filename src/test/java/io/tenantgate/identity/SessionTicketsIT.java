@@ -31,10 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * TLS 1.3 session tickets on the BoringSSL engine: replicas sharing a ticket secret resume each
+ * The cheap paths into the edge, and what they must not skip. TLS 1.3 session tickets on the BoringSSL engine: replicas sharing a ticket secret resume each
  * other's sessions, a replica with its own secret refuses them (full handshake, still served), a TLS
  * material reload retires every ticket, and a resumed session never carries a certificate past its
- * validity.
+ * validity. A full handshake with a chain validated before skips PKIX (edge.tls.verifiedChainCacheSize).
  */
 class SessionTicketsIT {
   private static final String GET = "GET /t HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -136,6 +136,23 @@ class SessionTicketsIT {
       });
     });
     return Await.result(server.listen(0, "127.0.0.1")).actualPort();
+  }
+
+  @Test
+  void aFullHandshakeWithAnAlreadyValidatedChainSkipsPkixButNotTheRules() throws Exception {
+    GatewayFixture a = GatewayFixture.start(vertx, cfg -> { });
+    gateways.add(a);
+    TestPki.ClientCert cert = pki.component(pki.acmeCa, "agent-reconnect", "acme");
+    double validated = a.gateway.metrics().registry().find("tenantgate.tls.chain.validations")
+        .tag("result", "validated").functionCounter().count();
+    // a fresh client context each time: no session to resume, two full handshakes
+    assertServed(RawTls.of(pki, cert).exchange(a.edgePort(), GET, 3_000));
+    assertServed(RawTls.of(pki, cert).exchange(a.edgePort(), GET, 3_000));
+    FunctionCounter cached = a.gateway.metrics().registry().find("tenantgate.tls.chain.validations")
+        .tag("result", "cached").functionCounter();
+    assertTrue(cached.count() >= 1, "the second handshake found the chain already validated");
+    assertTrue(a.gateway.metrics().registry().find("tenantgate.tls.chain.validations").tag("result", "validated")
+        .functionCounter().count() > validated);
   }
 
   @Test
