@@ -15,10 +15,15 @@ import java.time.Duration;
  * @param upstreamTimeout a plain HTTP exchange with no bytes in either direction for this long, once
  *     core has been asked, gets 504 (or is cut if core's answer already started)
  * @param maxConcurrentStreams HTTP/2 streams a client may have open on one connection
+ * @param bodyTimeout how long a plain HTTP request body may take from the request's arrival before
+ *     {@code bodyMinRate} extends it (mod_reqtimeout's {@code body=}); past it the request gets 408;
+ *     zero = no body time limit. gRPC calls and WebSockets are long-lived by design and not subject to it
+ * @param bodyMinRate bytes per second that buy a body more time: each byte received moves the deadline
+ *     by {@code 1 / bodyMinRate} seconds (mod_reqtimeout's {@code MinRate}); zero = bodyTimeout is a total limit
  */
 public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long maxBodySize,
     Duration idleTimeout, Duration streamIdleTimeout, Duration upstreamConnectTimeout,
-    Duration upstreamTimeout, int maxConcurrentStreams) {
+    Duration upstreamTimeout, int maxConcurrentStreams, Duration bodyTimeout, long bodyMinRate) {
 
   static LimitsConfig parse(Node n) {
     int header = (int) n.bytes("maxHeaderSize", 16 * 1024, 1024, 1024 * 1024);
@@ -29,8 +34,10 @@ public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long max
     Duration connect = positive(n, "upstreamConnectTimeout", Duration.ofSeconds(2));
     Duration upstream = positive(n, "upstreamTimeout", Duration.ofSeconds(30));
     int streams = n.integer("maxConcurrentStreams", 256, 1, 100_000);
+    Duration bodyTimeout = n.duration("bodyTimeout", Duration.ofSeconds(20));
+    long bodyMinRate = n.bytes("bodyMinRate", 500, 0, 1L << 30);
     n.rejectUnknownKeys();
-    return new LimitsConfig(header, line, body, idle, streamIdle, connect, upstream, streams);
+    return new LimitsConfig(header, line, body, idle, streamIdle, connect, upstream, streams, bodyTimeout, bodyMinRate);
   }
 
   private static Duration positive(Node n, String key, Duration def) {

@@ -52,6 +52,10 @@ public final class ErrorReplies {
     if (closeConnection) {
       resp.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
+    if (failure == Failure.UNSUPPORTED_WEBSOCKET_VERSION) {
+      // RFC 6455 section 4.2.2: the refusal names the version the server speaks
+      resp.putHeader("sec-websocket-version", "13");
+    }
     if (requestId != null) {
       resp.putHeader("x-request-id", requestId);
     }

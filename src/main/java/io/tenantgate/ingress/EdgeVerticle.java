@@ -61,6 +61,7 @@ public final class EdgeVerticle extends VerticleBase {
   private long sweepTimer = -1;
   private long loopProbe = -1;
   private HttpServer server;
+  private HttpServerOptions serverOptions;
 
   public EdgeVerticle(EdgeSettings settings) {
     this.settings = settings;
@@ -72,7 +73,7 @@ public final class EdgeVerticle extends VerticleBase {
     LimitsConfig limits = edge.limits();
     routes = new RouteTable(settings.config().routes());
     upstreams = new Upstreams(vertx, settings.config().routes(), limits);
-    httpRelay = new HttpRelay(upstreams, limits);
+    httpRelay = new HttpRelay(vertx, upstreams, limits);
     webSocketRelay = new WebSocketRelay(upstreams, limits);
     quotaGate = new QuotaGate(settings.quotas(), settings.metrics());
     HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager(),
@@ -96,6 +97,7 @@ public final class EdgeVerticle extends VerticleBase {
       int ws = settings.config().nats().maxWebSocketMessageSize();
       options.setMaxWebSocketFrameSize(ws).setMaxWebSocketMessageSize(ws);
     }
+    serverOptions = options;
     server = vertx.createHttpServer(options)
         .connectionHandler(this::onConnection)
         .requestHandler(this::onRequest)
@@ -159,6 +161,11 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private void onConnection(HttpConnection conn) {
+    if (!StrictFraming.install(conn, serverOptions)) {
+      LOG.error("op=accept outcome=error cause=\"HTTP/1.1 pipeline without the expected request decoder\"");
+      conn.close();
+      return;
+    }
     List<Certificate> chain = peerChain(conn);
     Resolution r = resolve(chain);
     EdgeConnection ec = new EdgeConnection(conn, chain, r, System.nanoTime());
@@ -291,10 +298,17 @@ public final class EdgeVerticle extends VerticleBase {
     assertion(conn).onComplete(signed -> {
       if (signed.failed()) {
         ex.fail(Failure.INTERNAL, signed.cause());
-      } else if (!grpc && isWebSocketUpgrade(req)) {
-        webSocketRelay.forward(ex, route, identity, signed.result());
-      } else {
-        httpRelay.forward(ex, route, identity, signed.result());
+        return;
+      }
+      try {
+        if (!grpc && isWebSocketUpgrade(req)) {
+          webSocketRelay.forward(ex, route, identity, signed.result());
+        } else {
+          httpRelay.forward(ex, route, identity, signed.result());
+        }
+      } catch (RuntimeException e) {
+        // a throw here would be swallowed by the future and leave the exchange unanswered
+        ex.fail(Failure.INTERNAL, e);
       }
     });
   }
@@ -345,7 +359,8 @@ public final class EdgeVerticle extends VerticleBase {
   private void onInvalidRequest(HttpServerRequest req) {
     Throwable cause = req.decoderResult().cause();
     Failure f = cause instanceof TooLongHttpHeaderException ? Failure.HEADERS_TOO_LARGE
-        : cause instanceof TooLongHttpLineException ? Failure.URI_TOO_LONG : Failure.BAD_REQUEST;
+        : cause instanceof TooLongHttpLineException ? Failure.URI_TOO_LONG
+        : cause instanceof StrictFraming.AmbiguousFraming ? Failure.BAD_FRAMING : Failure.BAD_REQUEST;
     EdgeConnection conn = connections.get(req.connection());
     settings.metrics().refusal(f.code(), conn == null ? null : conn.tenantSlug(), "request");
     ErrorReplies.write(req.response(), f, false, null, true).onComplete(v -> req.connection().close());

@@ -52,6 +52,8 @@ final class Exchange {
   private io.tenantgate.quota.TenantQuota streamSlot;
   /** Reading from the client is paused until the tenant's byte debt is paid. */
   private boolean throttled;
+  /** Time reading was paused for the tenant's byte rate, which a body's deadline does not count. */
+  private long throttledNanos;
   private long retryAfterNanos;
 
   Exchange(Vertx vertx, HttpServerRequest req, EdgeConnection conn, RequestMeta meta, boolean grpc, String routeName,
@@ -139,8 +141,10 @@ final class Exchange {
     }
     throttled = true;
     from.pause();
+    long pausedAt = System.nanoTime();
     vertx.setTimer(Math.max(1, pause / 1_000_000), id -> {
       throttled = false;
+      throttledNanos += System.nanoTime() - pausedAt;
       if (!finished) {
         activity();
         if (canResume.getAsBoolean()) {
@@ -153,6 +157,14 @@ final class Exchange {
   /** Whether reading from the client is paused for the tenant's byte rate (a drain must not resume it). */
   boolean throttled() {
     return throttled;
+  }
+
+  long throttledNanos() {
+    return throttledNanos;
+  }
+
+  long startNanos() {
+    return startNanos;
   }
 
   /** Bytes moved: the idle clock starts again. */
@@ -225,16 +237,21 @@ final class Exchange {
     }
     if (!resp.headWritten()) {
       boolean h1 = req.version() != HttpVersion.HTTP_2;
-      // a refused identity or an unread oversized body: this connection has nothing more to offer
-      boolean closeAfter = f == Failure.BODY_TOO_LARGE || perConnection;
+      boolean unreadBody = f == Failure.BODY_TOO_LARGE || f == Failure.BODY_TIMEOUT;
+      // a refused identity or an unread body: this connection has nothing more to offer (HTTP/2: the
+      // stream, for a body that came too slowly)
+      boolean closeAfter = f == Failure.BODY_TOO_LARGE || perConnection || h1 && f == Failure.BODY_TIMEOUT;
       ErrorReplies.write(resp, f, grpc, meta.requestId(), h1 && closeAfter, retryAfterNanos)
           .onComplete(v -> {
-            if (closeAfter && h1 && f == Failure.BODY_TOO_LARGE && !req.isEnded()) {
+            if (closeAfter && h1 && unreadBody && !req.isEnded()) {
               lingeringClose();
             } else if (closeAfter && h1) {
               conn.http.close();
             } else if (closeAfter) {
               conn.http.shutdown(1, TimeUnit.SECONDS);
+            } else if (unreadBody && !req.isEnded()) {
+              // RFC 9113 8.1: after a complete response, RST_STREAM NO_ERROR asks for no more of the body
+              resp.reset(0);
             }
           });
       // a trailers-only gRPC error travels as HTTP 200; count it by what it means

@@ -24,10 +24,12 @@ import java.util.concurrent.TimeoutException;
  * trailers (gRPC status), and mapping every upstream failure into the error vocabulary.
  */
 final class HttpRelay {
+  private final io.vertx.core.Vertx vertx;
   private final Upstreams upstreams;
   private final LimitsConfig limits;
 
-  HttpRelay(Upstreams upstreams, LimitsConfig limits) {
+  HttpRelay(io.vertx.core.Vertx vertx, Upstreams upstreams, LimitsConfig limits) {
+    this.vertx = vertx;
     this.upstreams = upstreams;
     this.limits = limits;
   }
@@ -57,6 +59,9 @@ final class HttpRelay {
         ex.deadline(deadline);
       }
     }
+    // from here, also while waiting for a pooled connection: a trickled body must not hold one for long
+    BodyDeadline body = declared > 0 || declared < 0 && mayHaveBody(req) ? BodyDeadline.start(vertx, ex, limits)
+        : BodyDeadline.NONE;
     client.request(options)
         .compose(creq -> {
           if (ex.finished()) {
@@ -66,7 +71,7 @@ final class HttpRelay {
           ex.upstream(creq);
           // Vert.x's request idle timeout stops at the response head; ours covers the whole exchange
           ex.watchIdle(ex.grpc ? limits.streamIdleTimeout() : limits.upstreamTimeout());
-          sendBody(ex, creq, declared);
+          sendBody(ex, creq, declared, body);
           return creq.response();
         })
         .onSuccess(cresp -> relayResponse(ex, cresp))
@@ -79,10 +84,11 @@ final class HttpRelay {
    * while an HTTP/1.1 upstream gets chunked encoding only once a first byte exists, so a bodiless
    * HTTP/2 GET stays a bodiless GET.
    */
-  private void sendBody(Exchange ex, HttpClientRequest creq, long declared) {
+  private void sendBody(Exchange ex, HttpClientRequest creq, long declared, BodyDeadline body) {
     HttpServerRequest req = ex.req;
     // an already ended request gets no endHandler call any more: nothing left to stream
     if (declared == 0 || req.isEnded() || declared < 0 && !mayHaveBody(req)) {
+      body.ended();
       creq.end();
       if (!req.isEnded()) {
         req.resume();
@@ -118,7 +124,9 @@ final class HttpRelay {
       creq.write(buf).onFailure(err -> ex.fail(failureOf(err), err));
       if (creq.writeQueueFull()) {
         req.pause();
+        body.paused();
         creq.drainHandler(v -> {
+          body.resumed();
           if (!ex.throttled()) {
             req.resume();
           }
@@ -126,7 +134,10 @@ final class HttpRelay {
       }
       ex.charge(buf.length(), req, () -> !creq.writeQueueFull());
     });
-    req.endHandler(v -> creq.end());
+    req.endHandler(v -> {
+      body.ended();
+      creq.end();
+    });
     creq.exceptionHandler(err -> ex.fail(failureOf(err), err));
     req.resume();
   }

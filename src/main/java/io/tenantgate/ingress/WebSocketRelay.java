@@ -13,7 +13,8 @@ import io.vertx.core.http.WebSocketFrame;
 import java.util.Map;
 
 /**
- * Passes a WebSocket upgrade through to core: the upstream handshake is made first (with the
+ * Passes a WebSocket upgrade through to core: the client's handshake is checked first
+ * ({@link WebSocketHandshake}: an incomplete one never reaches core), then the upstream handshake is made (with the
  * stripped and stamped headers), so a core that refuses gets a proper error reply; then frames are
  * relayed unchanged in both directions with back-pressure, and a close on one side closes the other
  * with the same status.
@@ -29,6 +30,11 @@ final class WebSocketRelay {
 
   void forward(Exchange ex, RouteConfig route, ClientIdentity identity, String assertion) {
     HttpServerRequest req = ex.req;
+    Failure refused = WebSocketHandshake.check(req.method(), req.version(), HttpRelay.originForm(req), req.headers());
+    if (refused != null) {
+      ex.fail(refused, null);
+      return;
+    }
     MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, false);
     for (String n : new String[] {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions"}) {
       headers.remove(n);
@@ -50,7 +56,7 @@ final class WebSocketRelay {
         options.addSubProtocol(p.trim());
       }
     }
-    upstreams.webSockets(route).connect(options)
+    connect(route, options)
         .onFailure(err -> ex.fail(HttpRelay.failureOf(err), err))
         .onSuccess(upstream -> req.toWebSocket()
             .onFailure(err -> {
@@ -65,6 +71,15 @@ final class WebSocketRelay {
                 upstream.close((short) 1001, "idle");
               });
             }));
+  }
+
+  /** The upstream handshake; a client that throws (it should not, once the target is checked) fails the future. */
+  private io.vertx.core.Future<WebSocket> connect(RouteConfig route, WebSocketConnectOptions options) {
+    try {
+      return upstreams.webSockets(route).connect(options);
+    } catch (RuntimeException e) {
+      return io.vertx.core.Future.failedFuture(e);
+    }
   }
 
   private static void bridge(Exchange ex, WebSocketBase client, WebSocket upstream) {

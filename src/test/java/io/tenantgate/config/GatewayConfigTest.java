@@ -141,6 +141,8 @@ class GatewayConfigTest {
     assertEquals(Duration.ofSeconds(2), limits.upstreamConnectTimeout());
     assertEquals(Duration.ofSeconds(30), limits.upstreamTimeout());
     assertEquals(256, limits.maxConcurrentStreams());
+    assertEquals(Duration.ofSeconds(20), limits.bodyTimeout());
+    assertEquals(500, limits.bodyMinRate());
 
     assertEquals(new OpsConfig("0.0.0.0", 9090, 500, Duration.ofSeconds(10)), c.ops());
     assertEquals(OpsConfig.DEFAULT_PORT, c.ops().port());
@@ -194,6 +196,8 @@ class GatewayConfigTest {
             upstreamConnectTimeout: 500ms
             upstreamTimeout: 10s
             maxConcurrentStreams: 10
+            bodyTimeout: 5s
+            bodyMinRate: 1KiB
         ops:
           host: 127.0.0.2
           port: 9091
@@ -217,7 +221,7 @@ class GatewayConfigTest {
     assertEquals(SslEngine.JDK, c.edge().tls().engine());
     assertEquals(Duration.ofSeconds(3), c.edge().tls().handshakeTimeout());
     assertEquals(new LimitsConfig(32 * 1024, 4 * 1024, 1024 * 1024, Duration.ofMinutes(1), Duration.ofHours(1),
-        Duration.ofMillis(500), Duration.ofSeconds(10), 10), c.edge().limits());
+        Duration.ofMillis(500), Duration.ofSeconds(10), 10, Duration.ofSeconds(5), 1024), c.edge().limits());
     assertEquals(new OpsConfig("127.0.0.2", 9091, 500, Duration.ofSeconds(10)), c.ops());
     assertEquals(new RegistryConfig(StoreType.FILE, Path.of("/var/lib/tenantgate/registry.json"),
         Duration.ofMillis(250)), c.registry());

@@ -38,7 +38,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -188,26 +187,110 @@ class AbuseIT {
   }
 
   /**
-   * Slow request bodies that keep trickling (one byte just inside the upstream timeout) each hold an
-   * upstream connection to core for as long as they like. With {@code routes[].maxConnections} of 2 per
-   * event loop, a handful of them must not keep another tenant from core.
+   * Slow request bodies that keep trickling (one byte every 300 ms, inside the upstream timeout) would
+   * each hold an upstream connection to core for as long as they like. With {@code routes[].maxConnections}
+   * of 2 per event loop, a dozen of them must not keep another tenant from core: each gets
+   * {@code 408 body_timeout} at {@code edge.limits.bodyTimeout} (here 500 ms; 3 bytes a second buy it
+   * almost nothing at the default {@code bodyMinRate} of 500 bytes a second), its connection is closed
+   * and its upstream request reset, which frees the pooled connection.
    */
-  @Disabled("defect: trickling request bodies hold pooled upstream connections without bound (no total body"
-      + " deadline/min rate); with the route's maxConnections in use, other tenants' requests fail 504")
   @Test
   void tricklingBodiesDoNotStarveOtherTenantsOfUpstreamConnections() {
+    tricklingBodies("500ms", 408);
+  }
+
+  /**
+   * Over HTTP/2 a trickled body gets its 408 on its own stream, then {@code RST_STREAM NO_ERROR} (RFC 9113
+   * section 8.1: no more of the body is wanted); the connection is not closed and serves the next request.
+   */
+  @Test
+  void overHttp2ATrickledBodyGets408ThenItsStreamIsResetAndTheConnectionServesOn() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> GatewayFixture.limit(cfg, "bodyTimeout", "500ms"))) {
+      double before = g.refusals("body_timeout");
+      io.vertx.core.http.HttpClient h2 = g.h2(attacker);
+      io.vertx.core.http.HttpClientRequest req = Await.result(h2.request(new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.POST).setURI("/upload")));
+      Promise<Throwable> reset = Promise.promise();
+      req.exceptionHandler(reset::tryComplete);
+      req.setChunked(true);
+      req.write("x".repeat(10));
+      long timer = vertx.setPeriodic(300, id -> req.write("x").onFailure(reset::tryComplete));
+      try {
+        long start = System.nanoTime();
+        Response resp = Await.result(req.response().compose(x -> x.body()
+            .map(b -> new Response(x.statusCode(), null, null, b, x.headers()))), Duration.ofSeconds(5));
+        String body = resp.body().toString();
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(408, resp.status(), body);
+        assertTrue(body.contains("body_timeout"), body);
+        assertTrue(ms >= 400 && ms < 5_000, "answered after " + ms + " ms");
+        Throwable t = Await.result(reset.future(), Duration.ofSeconds(5));
+        assertTrue(t instanceof io.vertx.core.http.StreamResetException r && r.getCode() == 0, t.toString());
+        assertEquals(200, get(h2, "/after-trickle").status(), "the same connection serves on");
+        assertEquals(before + 1, g.refusals("body_timeout"));
+        assertTrue(g.core.seen().stream().noneMatch(x -> x.path().equals("/upload")), "core got a whole upload");
+      } finally {
+        vertx.cancelTimer(timer);
+      }
+    }
+  }
+
+  /**
+   * A body the gateway itself slows — the tenant's {@code bytesPerSecond} pauses reading — is not cut by
+   * the body deadline: paused time does not count. 128 KiB at 32 KiB/s takes about 3 s, far past a
+   * 1 s {@code bodyTimeout} plus what 128 KiB buys at 1 MiB/s.
+   */
+  @Test
+  void aBodyTheTenantsByteRateSlowsIsNotCutByTheBodyDeadline() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
+      GatewayFixture.limit(cfg, "bodyTimeout", "1s");
+      GatewayFixture.limit(cfg, "bodyMinRate", "1MiB");
+      cfg.put("tenantLimits", new java.util.HashMap<>(Map.of("bytesPerSecond", 32768)));
+    })) {
+      int size = 128 * 1024;
+      long start = System.nanoTime();
+      Response r = io.tenantgate.testing.Http.send(g.h1(attacker), new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.POST).setURI("/upload"), Buffer.buffer(new byte[size]));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertEquals(200, r.status(), r.body().toString());
+      assertEquals(size, r.json().getInteger("body_bytes"), "the whole body reached core");
+      assertTrue(seconds >= 2.0, "shaped to the tenant's rate, so past the body timeout: took " + seconds + " s");
+      assertEquals(0, g.refusals("body_timeout"));
+    }
+  }
+
+  /** The same attack with the body limit off ({@code bodyTimeout: 0}): what the limit is for. */
+  @Test
+  void withoutABodyTimeoutTricklingBodiesStarveOtherTenants() {
+    tricklingBodies("0", 0);
+  }
+
+  private void tricklingBodies(String bodyTimeout, int trickleStatus) {
     try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
       GatewayFixture.limit(cfg, "upstreamTimeout", "1s");
+      GatewayFixture.limit(cfg, "bodyTimeout", bodyTimeout);
       @SuppressWarnings("unchecked")
       var routes = (List<Map<String, Object>>) cfg.get("routes");
       routes.set(0, Map.of("name", "core", "pathPrefix", "/", "upstream", routes.get(0).get("upstream"),
           "maxConnections", 2));
     })) {
+      double before = g.refusals("body_timeout");
       NetClient net = vertx.createNetClient(tlsClient(attacker));
       List<Long> timers = new ArrayList<>();
+      List<StringBuilder> replies = new ArrayList<>();
+      AtomicInteger closed = new AtomicInteger();
+      int n = 12;
       try {
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < n; i++) {
           NetSocket s = Await.result(net.connect(g.edgePort(), "localhost"));
+          StringBuilder reply = new StringBuilder();
+          replies.add(reply);
+          s.handler(b -> {
+            synchronized (reply) {
+              reply.append(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+          });
+          s.closeHandler(v -> closed.incrementAndGet());
           s.write("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(10));
           timers.add(vertx.setPeriodic(300, id -> s.write("x")));
         }
@@ -215,8 +298,23 @@ class AbuseIT {
         long start = System.nanoTime();
         Response r = get(g.h1(bystander), "/bystander");
         long ms = (System.nanoTime() - start) / 1_000_000;
+        if (trickleStatus == 0) {
+          // the pool is held by the tricklers: the bystander waits for it and is refused or late
+          assertTrue(r.status() != 200 || ms >= 2_000, "bystander served in " + ms + " ms without a body limit");
+          return;
+        }
         assertEquals(200, r.status(), "bystander got " + r.status() + " " + r.body() + " after " + ms + " ms");
         assertTrue(ms < 2_000, "bystander waited " + ms + " ms");
+        Await.until(() -> closed.get() == n, Duration.ofSeconds(5), "every trickling connection closed");
+        for (StringBuilder reply : replies) {
+          synchronized (reply) {
+            assertTrue(reply.toString().startsWith("HTTP/1.1 " + trickleStatus), reply.toString());
+            assertTrue(reply.toString().contains("body_timeout"), reply.toString());
+            assertEquals(1, responses(reply.toString()), reply.toString());
+          }
+        }
+        assertEquals(before + n, g.refusals("body_timeout"), "each trickle counted once");
+        assertTrue(g.core.seen().stream().noneMatch(x -> x.path().equals("/upload")), "core got a whole upload");
       } finally {
         timers.forEach(vertx::cancelTimer);
         Await.result(net.close());
@@ -297,7 +395,12 @@ class AbuseIT {
             + "0\r\n\r\n" + SMUGGLED),
         Arguments.of("chunked not last", FRONT + "Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n" + SMUGGLED),
         Arguments.of("unknown coding with Content-Length", FRONT + "Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n\r\n"
-            + SMUGGLED));
+            + SMUGGLED),
+        Arguments.of("unknown coding alone", FRONT + "Transfer-Encoding: xchunked\r\n\r\n" + SMUGGLED),
+        Arguments.of("chunked twice", FRONT + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "0\r\n\r\n" + SMUGGLED),
+        Arguments.of("chunked in HTTP/1.0", "POST /front HTTP/1.0\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "0\r\n\r\n" + SMUGGLED));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -311,16 +414,36 @@ class AbuseIT {
         shape + ": core saw " + gw.core.seen());
   }
 
-  @Disabled("defect: a request with Transfer-Encoding plus Content-Length (or TE not ending in chunked) is served"
-      + " and the connection kept open, so the bytes behind its body reach core as a second request (RFC 9112 6.1 MUST close)")
+  /** Refused with 400 {@code bad_framing} and the connection closed, counted; core sees neither request. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("ambiguousFraming")
   void ambiguousFramingNeverLetsTheBytesBehindTheBodyReachCore(String shape, String bytes) throws IOException {
-    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), bytes, 1_000);
+    double before = gw.refusals("bad_framing");
+    // a quiet period far longer than the exchange: the reply ends because the gateway closed the connection
+    long start = System.nanoTime();
+    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), bytes, 5_000);
+    long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("smuggling %-28s -> %s%n", shape, reply.isEmpty() ? "(closed, no answer)" : reply.lines().findFirst().orElse(""));
     assertTrue(gw.core.seen().stream().noneMatch(s -> s.path().equals("/smuggled")),
         shape + ": core saw the request behind the body; the gateway answered:\n" + reply);
     assertTrue(responses(reply) <= 1, shape + ": more than one response:\n" + reply);
+    // an HTTP/1.0 request is answered as HTTP/1.0
+    assertTrue(reply.matches("(?s)HTTP/1\\.[01] 400 .*"), shape + ":\n" + reply);
+    assertTrue(reply.contains("bad_framing"), shape + ":\n" + reply);
+    assertTrue(reply.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), shape + ":\n" + reply);
+    assertTrue(ms < 4_000, shape + ": connection still open after " + ms + " ms");
+    assertEquals(0, gw.core.count(), shape + ": core saw " + gw.core.seen());
+    assertEquals(before + 1, gw.refusals("bad_framing"), shape);
+  }
+
+  /** Plain chunked framing (the one Transfer-Encoding the gateway takes) still reaches core, body and all. */
+  @Test
+  void aChunkedBodyWithoutContentLengthIsRelayed() throws IOException {
+    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), FRONT + "Transfer-Encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\n0\r\n\r\n", 1_000);
+    assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+    assertEquals(1, gw.core.count());
+    assertEquals(5, gw.core.last().bodyBytes());
   }
 
   /** obs-fold in an ordinary header: RFC 9112 5.2 allows refusing it or replacing the fold with a space. */
@@ -414,30 +537,91 @@ class AbuseIT {
    * the exchange is never answered. The request is complete and "active", so the idle sweep never closes
    * its connection either: it stays until the client leaves.
    */
-  @Disabled("defect: a WebSocket upgrade whose query java.net.URI rejects (e.g. /ws?a\"b) is never answered;"
-      + " WebSocketRelay's upstream connect throws, the exchange hangs and pins the connection (no idle close)")
-  @Test
-  void aWebSocketUpgradeWithATargetJavaNetUriRejectsIsAnsweredNotLeftHanging() throws IOException {
-    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), "GET /ws?a\"b HTTP/1.1\r\nHost: localhost\r\n"
+  static Stream<String> targetsJavaNetUriRejects() {
+    return Stream.of("/ws?a\"b", "/ws?a`b", "/ws?a{b}", "/ws?a=%zz", "/ws?a|b", "/ws?a\\b", "/ws?a^b");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targetsJavaNetUriRejects")
+  void aWebSocketUpgradeWithATargetJavaNetUriRejectsIsAnsweredNotLeftHanging(String target) throws IOException {
+    double before = gw.refusals("bad_target");
+    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n"
         + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         + "Sec-WebSocket-Version: 13\r\n\r\n", 3_000);
-    assertTrue(reply.startsWith("HTTP/1.1 4"), "no answer within 3 s: '" + reply + "'");
+    assertTrue(reply.startsWith("HTTP/1.1 400"), "no answer within 3 s: '" + reply + "'");
+    assertTrue(reply.contains("bad_target"), reply);
     assertEquals(0, gw.core.count());
+    assertEquals(before + 1, gw.refusals("bad_target"));
+  }
+
+  /**
+   * The same targets as plain HTTP requests: the HTTP client to core does not parse them with
+   * java.net.URI, so they are relayed as sent and answered by core, never left hanging.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targetsJavaNetUriRejects")
+  void aPlainRequestWithATargetJavaNetUriRejectsIsAnswered(String target) throws IOException {
+    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n"
+        + "\r\n", 3_000);
+    System.out.printf("plain target %-12s -> %s%n", target, reply.lines().findFirst().orElse("(no answer)"));
+    assertTrue(reply.startsWith("HTTP/1.1 200"), "no answer within 3 s: '" + reply + "'");
+    assertEquals(1, gw.core.count());
+    assertEquals(target, gw.core.last().uri());
   }
 
   /**
    * {@code Upgrade: websocket} without the rest of the handshake (no {@code Connection: Upgrade}, no key):
-   * the gateway refuses it with 400 only after it has opened a real WebSocket to core with the
-   * client's identity, so core sees a session the client never had.
+   * refused with 400 {@code bad_websocket_handshake} before the gateway opens anything to core, so core
+   * never sees a session the client never had.
    */
-  @Disabled("defect: an incomplete WebSocket upgrade reaches core as a full WebSocket session before the gateway"
-      + " refuses it with 400 (WebSocketRelay connects upstream before validating the client's handshake)")
   @Test
   void anIncompleteWebSocketUpgradeIsRefusedBeforeCoreSeesAWebSocket() throws IOException {
     String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), "GET /ws-bare HTTP/1.1\r\nHost: localhost\r\n"
         + "Upgrade: websocket\r\n\r\n", 3_000);
     assertTrue(reply.startsWith("HTTP/1.1 400"), reply);
+    assertTrue(reply.contains("bad_websocket_handshake"), reply);
     assertTrue(gw.core.seen().stream().noneMatch(RecordingCore.Seen::webSocket), "core saw " + gw.core.seen());
+    assertEquals(0, gw.core.count(), "core saw " + gw.core.seen());
+  }
+
+  private static final String WS_KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
+  /** Each part of the client's handshake missing or wrong (RFC 6455 section 4.2.1): status and reason. */
+  static Stream<Arguments> brokenWebSocketHandshakes() {
+    String up = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+    return Stream.of(
+        Arguments.of("no Connection: Upgrade", "GET /ws/echo HTTP/1.1\r\nUpgrade: websocket\r\n" + WS_KEY
+            + "Sec-WebSocket-Version: 13\r\n", 400, "bad_websocket_handshake"),
+        Arguments.of("no key", "GET /ws/echo HTTP/1.1\r\n" + up + "Sec-WebSocket-Version: 13\r\n", 400,
+            "bad_websocket_handshake"),
+        Arguments.of("key of 15 bytes", "GET /ws/echo HTTP/1.1\r\n" + up + "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAA\r\n"
+            + "Sec-WebSocket-Version: 13\r\n", 400, "bad_websocket_handshake"),
+        Arguments.of("key not base64", "GET /ws/echo HTTP/1.1\r\n" + up + "Sec-WebSocket-Key: !!!!!!!!!!!!!!!!!!!!!!==\r\n"
+            + "Sec-WebSocket-Version: 13\r\n", 400, "bad_websocket_handshake"),
+        Arguments.of("two keys", "GET /ws/echo HTTP/1.1\r\n" + up + WS_KEY + WS_KEY + "Sec-WebSocket-Version: 13\r\n", 400,
+            "bad_websocket_handshake"),
+        Arguments.of("POST", "POST /ws/echo HTTP/1.1\r\nContent-Length: 0\r\n" + up + WS_KEY
+            + "Sec-WebSocket-Version: 13\r\n", 400, "bad_websocket_handshake"),
+        Arguments.of("HTTP/1.0", "GET /ws/echo HTTP/1.0\r\n" + up + WS_KEY + "Sec-WebSocket-Version: 13\r\n", 400,
+            "bad_websocket_handshake"),
+        Arguments.of("no version", "GET /ws/echo HTTP/1.1\r\n" + up + WS_KEY, 400, "bad_websocket_handshake"),
+        Arguments.of("version 8", "GET /ws/echo HTTP/1.1\r\n" + up + WS_KEY + "Sec-WebSocket-Version: 8\r\n", 426,
+            "unsupported_websocket_version"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("brokenWebSocketHandshakes")
+  void aBrokenWebSocketHandshakeIsRefusedBeforeAnythingReachesCore(String shape, String head, int status, String reason)
+      throws IOException {
+    double before = gw.refusals(reason);
+    String reply = RawTls.of(pki, attacker).exchange(gw.edgePort(), head + "Host: localhost\r\n\r\n", 1_000);
+    assertTrue(reply.startsWith("HTTP/1.1 " + status) || reply.startsWith("HTTP/1.0 " + status), shape + ":\n" + reply);
+    assertTrue(reply.contains(reason), shape + ":\n" + reply);
+    if (status == 426) {
+      assertTrue(reply.toLowerCase(java.util.Locale.ROOT).contains("sec-websocket-version: 13"), reply);
+    }
+    assertEquals(0, gw.core.count(), shape + ": core saw " + gw.core.seen());
+    assertEquals(before + 1, gw.refusals(reason), shape);
   }
 
   // --- helpers ---------------------------------------------------------------------------------------
