@@ -25,14 +25,16 @@ import java.util.UUID;
  *
  * <pre>
  * java -cp target/tenantgate.jar bench/BenchPki.java pki DIR [--tenants 50] [--certs-per-tenant 4]
- *      [--extra-tenants 0] [--revoked 0] [--key-alg ec-p256]
+ *      [--extra-tenants 0] [--revoked 0] [--key-alg ec-p256] [--slug-prefix tenant] [--rogue]
  * java -cp target/tenantgate.jar bench/BenchPki.java snapshot REGISTRY.json [KEY=VALUE]...
  * </pre>
  *
  * {@code pki} writes DIR/pki/root.pem, server.pem (localhost, 127.0.0.1), client-ca-bundle.pem
  * (root + every tenant CA, for nginx), DIR/pki/tenants/SLUG/{ca,NAME-chain,NAME-key}.pem and
- * DIR/registry.json (and registry-first-tenant.json: the first tenant alone). {@code --extra-tenants} registers tenants with a CA but no client
- * certificates (tenant-scale mode); {@code --revoked} adds random revoked serials.
+ * DIR/registry.json (and registry-first-tenant.json: the first tenant alone); with {@code --rogue},
+ * DIR/pki/rogue/agent-001-{chain,key}.pem: the first tenant's agent name under a root nobody trusts.
+ * {@code --extra-tenants} registers tenants with a CA but no client certificates (tenant-scale mode);
+ * {@code --revoked} adds random revoked serials; {@code --slug-prefix} names the tenants PREFIX-NNNNN.
  * {@code snapshot} times RegistryFile.parse + toSnapshot and measures the retained heap.
  */
 public final class BenchPki {
@@ -46,7 +48,7 @@ public final class BenchPki {
       snapshot(Path.of(args[1]), java.util.Arrays.asList(args).subList(2, args.length));
     } else {
       System.err.println("usage: BenchPki.java pki DIR [--tenants N] [--certs-per-tenant N] [--extra-tenants N]"
-          + " [--revoked N] [--key-alg ec-p256|rsa-2048]  |  BenchPki.java snapshot REGISTRY.json [KEY=VALUE]...");
+          + " [--revoked N] [--key-alg ec-p256|rsa-2048] [--slug-prefix P] [--rogue]  |  BenchPki.java snapshot REGISTRY.json [KEY=VALUE]...");
       System.exit(2);
     }
   }
@@ -75,6 +77,8 @@ public final class BenchPki {
     int extra = option(args, "--extra-tenants", 0);
     int revoked = option(args, "--revoked", 0);
     KeyAlgorithm alg = KeyAlgorithm.parse(option(args, "--key-alg", "ec-p256"));
+    slugPrefix = option(args, "--slug-prefix", "tenant");
+    boolean rogue = java.util.Arrays.asList(args).contains("--rogue");
     long start = System.nanoTime();
     Path pki = dir.resolve("pki");
     Files.createDirectories(pki.resolve("tenants"));
@@ -120,6 +124,16 @@ public final class BenchPki {
       }
     }
     write(pki.resolve("client-ca-bundle.pem"), bundle.toString(), false);
+    if (rogue) {
+      // an impersonation attempt: the first tenant's agent name under a root the gateway does not trust
+      CertAndKey rogueRoot = Pki.createRoot("rogue-root.ca." + TRUST_DOMAIN, Duration.ofDays(30), alg);
+      CertAndKey rogueCa = Pki.createTenantCa(rogueRoot, slug(0), TRUST_DOMAIN, Duration.ofDays(30), alg);
+      CertAndKey leaf = Pki.issueComponent(rogueCa, ComponentCertSpec.of("agent-001", slug(0)).withKeyAlgorithm(alg));
+      Path rdir = pki.resolve("rogue");
+      Files.createDirectories(rdir);
+      write(rdir.resolve("agent-001-key.pem"), Pem.privateKey(leaf.privateKey()), true);
+      write(rdir.resolve("agent-001-chain.pem"), Pem.certificates(leaf.certificate(), rogueCa.certificate()), false);
+    }
 
     SecureRandom random = new SecureRandom();
     byte[] serial = new byte[16];
@@ -138,8 +152,10 @@ public final class BenchPki {
         + " in %.1f s -> %s%n", tenants, leaves, extra, revoked, alg, (System.nanoTime() - start) / 1e9, dir);
   }
 
+  private static String slugPrefix = "tenant";
+
   private static String slug(int t) {
-    return String.format("tenant-%05d", t);
+    return String.format("%s-%05d", slugPrefix, t);
   }
 
   private static void snapshot(Path file, List<String> extra) throws Exception {

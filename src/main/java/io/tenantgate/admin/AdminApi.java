@@ -115,7 +115,8 @@ final class AdminApi {
         .compose(pending -> connections.get().map(conns -> Reply.ok(tenantJson(t).put("cas", casJson(cas))
             .put("ca_requests", new JsonArray(pending.stream().map(p -> new JsonObject()
                 .put("spki_sha256", p.spkiSha256()).put("csr", p.csrPem())).toList()))
-            .put("connections", conns.stream().filter(x -> slug.equals(x.getString("tenant"))).count()))))));
+            .put("connections", conns.stream().filter(x -> slug.equals(x.getString("tenant"))).count())
+            .put("limits", limitDefaults.describe(t.limits())))))));
   }
 
   /**

@@ -159,6 +159,7 @@ public final class Gateway {
     shutdownBudget = shutdownBudget(config);
     return registry.start()
         .map(v -> {
+          quotas.onLimits(limitGauges(metrics, config.ops().tenantTagCap()));
           stopQuotas = quotas.follow(registry);
           return v;
         })
@@ -353,6 +354,24 @@ public final class Gateway {
 
   public EdgeTrustManager trustManager() {
     return trustManager;
+  }
+
+  /** The quota limits as per-tenant gauges: defaults + tenants with overrides, capped like the tenant tag. */
+  private static java.util.function.BiConsumer<EffectiveLimits, java.util.SortedMap<String, EffectiveLimits>>
+      limitGauges(GatewayMetrics metrics, int cap) {
+    io.tenantgate.metrics.TenantLimitGauges gauges = new io.tenantgate.metrics.TenantLimitGauges(
+        metrics.meterRegistry(), cap);
+    return (defaults, overridden) -> {
+      java.util.SortedMap<String, java.util.Map<String, Long>> tenants = new java.util.TreeMap<>();
+      overridden.forEach((slug, l) -> tenants.put(slug, byName(l)));
+      gauges.publish(byName(defaults), tenants);
+    };
+  }
+
+  private static java.util.Map<String, Long> byName(EffectiveLimits l) {
+    java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+    l.toJson().forEach(e -> m.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    return m;
   }
 
   /** Every tenant's quota state in this gateway. */

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tenantgate tenant create|list|suspend|resume|limits}. */
+/** {@code tenantgate tenant create|list|show|suspend|resume|limits}. */
 @Command(name = "tenant", mixinStandardHelpOptions = true,
-    description = "Create, list, suspend and resume tenants; show or set their quota limits.",
-    subcommands = {TenantCommand.Create.class, TenantCommand.ListTenants.class, TenantCommand.Suspend.class,
-        TenantCommand.Resume.class, TenantLimitsCommand.class})
+    description = "Create, list, show, suspend and resume tenants; show or set their quota limits.",
+    subcommands = {TenantCommand.Create.class, TenantCommand.ListTenants.class, TenantCommand.Show.class,
+        TenantCommand.Suspend.class, TenantCommand.Resume.class, TenantLimitsCommand.class})
 final class TenantCommand implements Runnable {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -64,6 +64,30 @@ final class TenantCommand implements Runnable {
       return admin.listTenants().map(ts -> Result.list("tenants", ts.stream().map(TenantCommand::json).toList(),
           t -> String.format("%-30s %-10s %s  %s", t.getString("slug"), t.getString("status"), t.getString("id"),
               t.getString("name")), "no tenants"));
+    }
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = "Show a tenant: status, CAs and its quota limits in force (default or override, per field).")
+  static final class Show extends AdminCommand {
+    @Option(names = "--slug", required = true) String slug;
+
+
+    @Override
+    Future<Result> run(RegistryAdmin admin, String actor) {
+      return admin.tenant(slug).compose(t -> admin.listCas(slug).map(cas -> {
+        JsonObject limits = store.limitDefaults().describe(t.limits());
+        JsonObject json = json(t).put("cas", new io.vertx.core.json.JsonArray(cas.stream().map(ca -> new JsonObject()
+            .put("spki_sha256", ca.spkiSha256()).put("status", ca.status().wire()).put("not_after",
+                ca.notAfter().toString())).toList())).put("limits", limits);
+        StringBuilder text = new StringBuilder(String.format("tenant %s (%s) %s in %s%n", t.slug(), t.id(),
+            t.status().wire(), admin.describe()));
+        text.append("name: ").append(t.name()).append('\n');
+        cas.forEach(ca -> text.append(String.format("ca %s %-9s until %s%n", ca.spkiSha256(), ca.status().wire(),
+            ca.notAfter())));
+        text.append(TenantLimitsCommand.table(limits));
+        return Result.of(json, text.toString().stripTrailing());
+      }));
     }
   }
 

@@ -74,16 +74,21 @@ final class TenantLimitsCommand extends AdminCommand {
 
   private static Result result(Tenant t, EffectiveLimits defaults, RegistryAdmin admin, boolean changed) {
     JsonObject json = defaults.describe(t.limits()).put("tenant", t.slug()).put("changed", changed);
-    JsonObject in = json.getJsonObject("limits");
-    JsonObject own = json.getJsonObject("overrides");
     StringBuilder text = new StringBuilder();
     text.append(changed ? "changed" : "limits of").append(' ').append(t.slug()).append(" in ").append(admin.describe())
         .append(changed ? "; running gateways apply it within a second" : "").append('\n')
-        .append("limits in force (per gateway replica; 0 = unlimited):\n");
-    for (String field : TenantLimits.FIELDS.keySet()) {
-      text.append(String.format("  %-27s %-12s %s%n", field, in.getValue(field),
-          own.containsKey(field) ? "override" : "default"));
-    }
+        .append(table(json));
     return Result.of(json, text.toString().stripTrailing());
+  }
+
+  /** The limits in force of an {@link EffectiveLimits#describe} view, a line per field with its source. */
+  static String table(JsonObject described) {
+    JsonObject in = described.getJsonObject("limits");
+    JsonObject sources = described.getJsonObject("sources");
+    StringBuilder text = new StringBuilder("limits in force (per gateway replica; 0 = unlimited):\n");
+    for (String field : TenantLimits.FIELDS.keySet()) {
+      text.append(String.format("  %-27s %-12s %s%n", field, in.getValue(field), sources.getString(field)));
+    }
+    return text.toString();
   }
 }

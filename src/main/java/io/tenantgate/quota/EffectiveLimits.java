@@ -63,11 +63,23 @@ public record EffectiveLimits(long connections, long rps, long burst, long bytes
 
   /**
    * What the admin API and the CLI show for a tenant, with these limits as the defaults:
-   * {@code limits} (in force), {@code overrides} (the tenant's own) and {@code defaults}.
+   * {@code limits} (in force), {@code overrides} (the tenant's own), {@code defaults}, and
+   * {@code sources}: per field where the value in force comes from — {@code override}, {@code default},
+   * or {@code derived} for a burst the tenant did not set that follows its overridden rate.
    */
   public JsonObject describe(TenantLimits overrides) {
     return new JsonObject().put("limits", with(overrides).toJson()).put("overrides", overrides.toJson())
-        .put("defaults", toJson());
+        .put("defaults", toJson()).put("sources", sources(overrides));
+  }
+
+  private static JsonObject sources(TenantLimits overrides) {
+    JsonObject s = new JsonObject();
+    for (String field : TenantLimits.FIELDS.keySet()) {
+      boolean own = overrides.get(field) != null;
+      boolean derivedBurst = field.equals("burst") && !own && overrides.rps() != null;
+      s.put(field, own ? "override" : derivedBurst ? "derived" : "default");
+    }
+    return s;
   }
 
   /** By the field names of {@link TenantLimits} (0 = unlimited; {@code burst} is the bucket's capacity). */

@@ -4,8 +4,11 @@ import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantRegistry;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +26,7 @@ public final class TenantQuotas {
   private final EffectiveLimits defaults;
   private final Supplier<RegistrySnapshot> snapshots;
   private final Map<UUID, TenantQuota> quotas = new ConcurrentHashMap<>();
+  private volatile BiConsumer<EffectiveLimits, SortedMap<String, EffectiveLimits>> limitsListener = (d, o) -> { };
 
   /** @param snapshots the snapshot in force, to size a tenant met before its first {@link #apply} */
   public TenantQuotas(EffectiveLimits defaults, Supplier<RegistrySnapshot> snapshots) {
@@ -55,6 +59,21 @@ public final class TenantQuotas {
       }
     }
     quotas.keySet().removeIf(id -> snapshot.tenant(id) == null);
+    SortedMap<String, EffectiveLimits> overridden = new TreeMap<>();
+    for (Tenant t : snapshot.tenants()) {
+      if (!t.limits().isEmpty()) {
+        overridden.put(t.slug(), defaults.with(t.limits()));
+      }
+    }
+    limitsListener.accept(defaults, overridden);
+  }
+
+  /**
+   * Told at the end of every {@link #apply} (set it before {@link #follow}): the defaults and the limits in
+   * force of every tenant with overrides, by slug. The metrics' limit gauges follow the registry this way.
+   */
+  public synchronized void onLimits(BiConsumer<EffectiveLimits, SortedMap<String, EffectiveLimits>> listener) {
+    this.limitsListener = listener;
   }
 
   /** The tenant's quota (created from the snapshot in force if this is the first time it is asked for). */

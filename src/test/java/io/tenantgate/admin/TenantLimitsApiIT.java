@@ -131,6 +131,34 @@ class TenantLimitsApiIT {
   }
 
   @Test
+  void getTenantShowsTheLimitsInForceAndWhereEachComesFrom() {
+    String slug = tenantWithAgent();
+    JsonObject plain = call(admin, HttpMethod.GET, "/api/v1/tenants/" + slug, null).json().getJsonObject("limits");
+    assertEquals(plain.getJsonObject("defaults"), plain.getJsonObject("limits"), "no overrides: the defaults");
+    assertEquals(new JsonObject(), plain.getJsonObject("overrides"));
+    plain.getJsonObject("sources").forEach(e -> assertEquals("default", e.getValue(), e.getKey()));
+
+    assertEquals(200, call(admin, HttpMethod.PUT, "/api/v1/tenants/" + slug + "/limits",
+        new JsonObject().put("rps", 20).put("connections", 0)).status());
+    Response shown = call(admin, HttpMethod.GET, "/api/v1/tenants/" + slug, null);
+    assertEquals(200, shown.status(), shown.body().toString());
+    assertEquals(slug, shown.json().getString("slug"));
+    JsonObject l = shown.json().getJsonObject("limits");
+    assertEquals(20, l.getJsonObject("limits").getLong("rps"));
+    assertEquals(0, l.getJsonObject("limits").getLong("connections"), "0 = unlimited, overriding 10000");
+    assertEquals(10_000, l.getJsonObject("defaults").getLong("connections"));
+    assertEquals(new JsonObject().put("connections", 0).put("rps", 20), l.getJsonObject("overrides"));
+    JsonObject sources = l.getJsonObject("sources");
+    assertEquals("override", sources.getString("rps"));
+    assertEquals("override", sources.getString("connections"));
+    assertEquals("derived", sources.getString("burst"));
+    assertEquals("default", sources.getString("grpc_streams"));
+    JsonObject viaLimits = call(admin, HttpMethod.GET, "/api/v1/tenants/" + slug + "/limits", null).json();
+    viaLimits.remove("tenant");
+    assertEquals(viaLimits, l, "the same view as .../limits");
+  }
+
+  @Test
   void badFieldsAreEachNamedAndNothingIsWritten() {
     String slug = tenantWithAgent();
     long audit = count("SELECT count(*) FROM audit_log");

@@ -61,6 +61,18 @@ class TenantLimitsCliIT {
     assertEquals(50L, file.toSnapshot(Instant.now(), 1).tenantBySlug("acme").limits().rps());
     assertTrue(Files.readString(dir.resolve("audit.jsonl")).contains("\"action\":\"tenant.limits\""));
 
+    JsonObject show = ok("tenant", "show", "--data", data, "--slug", "acme", "--json").json();
+    assertEquals("acme", show.getString("slug"));
+    assertEquals(1, show.getJsonArray("cas").size(), show.encode());
+    assertEquals(set.getJsonObject("limits"), show.getJsonObject("limits").getJsonObject("limits"));
+    assertEquals("override", show.getJsonObject("limits").getJsonObject("sources").getString("rps"));
+    assertEquals("derived", show.getJsonObject("limits").getJsonObject("sources").getString("burst"));
+    assertEquals("default", show.getJsonObject("limits").getJsonObject("sources").getString("grpc_streams"));
+    CliRun showText = ok("tenant", "show", "--data", data, "--slug", "acme");
+    assertTrue(showText.out().matches("(?s)tenant acme .* active .*rps\\s+50\\s+override.*"), showText.out());
+    assertTrue(showText.out().matches("(?s).*grpc_streams\\s+10000\\s+default.*"), showText.out());
+    assertEquals(1, cli("tenant", "show", "--data", data, "--slug", "nobody").exit());
+
     CliRun text = ok("tenant", "limits", "--data", data, "--slug", "acme", "--rps", "default");
     assertTrue(text.out().matches("(?s).*rps\\s+0\\s+default.*"), text.out());
     assertTrue(text.out().matches("(?s).*bytes_per_second\\s+1048576\\s+override.*"), text.out());
@@ -161,6 +173,13 @@ class TenantLimitsCliIT {
           + " 'tenant.limits' AND actor LIKE 'cli:%'").execute()).iterator().next().getLong(0));
       Await.until(() -> g.gateway.quotas().of(id).limits().rps() == 1, Duration.ofSeconds(1), "applied via NOTIFY");
       assertEquals(3, g.gateway.quotas().of(id).limits().grpcStreams());
+      JsonObject show = ok("tenant", "show", "--data", data, "--slug", slug, "--json").json();
+      assertEquals(id.toString(), show.getString("id"));
+      assertEquals(set.getJsonObject("overrides"), show.getJsonObject("limits").getJsonObject("overrides"));
+      assertEquals("override", show.getJsonObject("limits").getJsonObject("sources").getString("grpc_streams"));
+      assertEquals("default", show.getJsonObject("limits").getJsonObject("sources").getString("connections"));
+      assertTrue(ok("tenant", "show", "--data", data, "--slug", slug).out()
+          .matches("(?s).*grpc_streams\\s+3\\s+override.*"));
       int limited = 0;
       for (int i = 0; i < 4; i++) {
         if (get(edge, "/limited/" + i).status() == 429) {

@@ -71,6 +71,32 @@ class TenantQuotasTest {
     assertEquals(new JsonObject().put("rps", 50), d.getJsonObject("overrides"));
     assertEquals(1000, d.getJsonObject("defaults").getLong("rps"));
     assertEquals(TenantLimits.FIELDS.keySet(), d.getJsonObject("limits").fieldNames());
+    JsonObject sources = d.getJsonObject("sources");
+    assertEquals(TenantLimits.FIELDS.keySet(), sources.fieldNames());
+    assertEquals("override", sources.getString("rps"));
+    assertEquals("derived", sources.getString("burst"), "a burst following the tenant's own rate");
+    assertEquals(50, d.getJsonObject("limits").getLong("burst"));
+    assertEquals("default", sources.getString("connections"));
+    JsonObject both = DEFAULTS.describe(limits("{\"burst\": 7, \"connections\": 0}")).getJsonObject("sources");
+    assertEquals("override", both.getString("burst"));
+    assertEquals("override", both.getString("connections"), "0 (unlimited) is an override too");
+    assertEquals("default", both.getString("rps"));
+  }
+
+  @Test
+  void theLimitsListenerSeesTheDefaultsAndOnlyTenantsWithOverridesBySlug() {
+    Tenant acme = new Tenant(ACME, "acme", "Acme", TenantStatus.ACTIVE, limits("{\"rps\": 2}"));
+    Tenant globex = new Tenant(GLOBEX, "globex", "Globex", TenantStatus.ACTIVE);
+    TenantQuotas quotas = new TenantQuotas(DEFAULTS, () -> snapshot(1, acme, globex));
+    AtomicReference<java.util.SortedMap<String, EffectiveLimits>> seen = new AtomicReference<>();
+    quotas.onLimits((defaults, overridden) -> {
+      assertSame(DEFAULTS, defaults);
+      seen.set(overridden);
+    });
+    quotas.apply(snapshot(1, acme, globex));
+    assertEquals(java.util.Map.of("acme", DEFAULTS.with(acme.limits())), seen.get());
+    quotas.apply(snapshot(2, globex));
+    assertTrue(seen.get().isEmpty(), "acme left: nothing to show for it");
   }
 
   @Test

@@ -23,6 +23,8 @@ import java.util.List;
  *   <li>{@code run}: drive one or more targets, one after the other, with the same load; one JSON
  *       line per target;</li>
  *   <li>{@code idle}: hold N idle mTLS connections and report the server's memory per connection;</li>
+ *   <li>{@code soak}: a long mixed load (h1/h2/gRPC/NATS, a flooder, hostile clients) against one
+ *       gateway, sampling its memory, descriptors and refusals (bench/soak.sh);</li>
  *   <li>{@code upstream}: the trivial upstream both gateways forward to;</li>
  *   <li>{@code report}: turn result lines into docs/performance.md.</li>
  * </ul>
@@ -41,6 +43,7 @@ public final class LoadGen {
       switch (argv[0]) {
         case "run" -> run(new Args(argv, 1));
         case "idle" -> IdleRun.main(new Args(argv, 1));
+        case "soak" -> Soak.main(new Args(argv, 1));
         case "upstream" -> Upstream.main(new Args(argv, 1));
         case "report" -> Report.main(new Args(argv, 1));
         default -> {
@@ -70,6 +73,16 @@ public final class LoadGen {
           idle     --target NAME,HOST:PORT,PID (repeatable; one after the other) --certs DIR --ca FILE
                    [--count 1000] [--concurrency 64] [--max-certs 0] [--settle 2s] [--pause 2s] [--hold 0s]
                    [--tag KEY=VALUE]... [--out FILE]
+          soak     --target HOST:PORT --pid GATEWAY-PID --ops http://HOST:OPS-PORT --certs DIR --ca FILE
+                   [--duration 30m] [--sample 30s] [--flood-tenant SLUG] [--rogue DIR] [--rate-scale 1]
+                   [--csv FILE] [--md FILE] [--edge-idle-timeout 15s] [--max-heap-slope 0 (MiB/10min, 0 = report only)]
+                   [--threads 2] [--timeout 30s] [--max-in-flight 200] [--client-keep-alive 10 (s)]
+                   [--bidi-streams 8] [--bidi-messages 150] [--bidi-interval 200ms] [--websockets 8]
+                   [--ws-interval 250ms] [--ws-lifetime 60s] [--flood-rate 50] [--slowloris 20]
+                   [--resets-per-second 50] [--bad-certs-per-second 2] [--ramp 30s] [--no-gc]
+                   [--reset-with-body (rapid reset of POSTs whose body never comes, instead of complete GETs)]
+                   Rates (per second: h1 40, h2 40, gRPC unary 20, NATS HTTP publish 20, and the ones above)
+                   are multiplied by --rate-scale. Exit 1 when the gateway died or anything unexpected failed.
           upstream [--host 127.0.0.1] [--port 0] [--body-size 64] [--threads 1] [--require-header x-tenant-slug]
           report   --results FILE --machine FILE [--out docs/performance.md] [--notes FINDINGS.md]
                    [--jfr tenantgate.jfr] [--check [--expect-runs N]]
