@@ -27,6 +27,7 @@ import java.util.UUID;
  * java -cp target/tenantgate.jar bench/BenchPki.java pki DIR [--tenants 50] [--certs-per-tenant 4]
  *      [--extra-tenants 0] [--revoked 0] [--key-alg ec-p256] [--slug-prefix tenant] [--rogue]
  * java -cp target/tenantgate.jar bench/BenchPki.java snapshot REGISTRY.json [KEY=VALUE]...
+ * java -cp target/tenantgate.jar bench/BenchPki.java pg-revoke N [postgresql://127.0.0.1:5432/test]
  * </pre>
  *
  * {@code pki} writes DIR/pki/root.pem, server.pem (localhost, 127.0.0.1), client-ca-bundle.pem
@@ -35,7 +36,9 @@ import java.util.UUID;
  * DIR/pki/rogue/agent-001-{chain,key}.pem: the first tenant's agent name under a root nobody trusts.
  * {@code --extra-tenants} registers tenants with a CA but no client certificates (tenant-scale mode);
  * {@code --revoked} adds random revoked serials; {@code --slug-prefix} names the tenants PREFIX-NNNNN.
- * {@code snapshot} times RegistryFile.parse + toSnapshot and measures the retained heap.
+ * {@code snapshot} times RegistryFile.load (the file store's streaming load) and measures the retained heap.
+ * {@code pg-revoke} fills a throwaway schema with N revoked serials, starts two Postgres registries on it
+ * (two gateways) and times, five times, one more revocation from its commit until both snapshots hold it.
  */
 public final class BenchPki {
   private static final String TRUST_DOMAIN = "serviceradar";
@@ -46,9 +49,12 @@ public final class BenchPki {
       pki(Path.of(args[1]), args);
     } else if (args.length >= 2 && args[0].equals("snapshot")) {
       snapshot(Path.of(args[1]), java.util.Arrays.asList(args).subList(2, args.length));
+    } else if (args.length >= 2 && args[0].equals("pg-revoke")) {
+      pgRevoke(Integer.parseInt(args[1]), args.length > 2 ? args[2] : "postgresql://127.0.0.1:5432/test");
     } else {
       System.err.println("usage: BenchPki.java pki DIR [--tenants N] [--certs-per-tenant N] [--extra-tenants N]"
-          + " [--revoked N] [--key-alg ec-p256|rsa-2048] [--slug-prefix P] [--rogue]  |  BenchPki.java snapshot REGISTRY.json [KEY=VALUE]...");
+          + " [--revoked N] [--key-alg ec-p256|rsa-2048] [--slug-prefix P] [--rogue]  |  BenchPki.java snapshot REGISTRY.json [KEY=VALUE]..."
+          + "  |  BenchPki.java pg-revoke N [POSTGRES-URL]");
       System.exit(2);
     }
   }
@@ -161,18 +167,21 @@ public final class BenchPki {
   private static void snapshot(Path file, List<String> extra) throws Exception {
     long size = Files.size(file);
     long heap0 = usedAfterGc();
+    // what FileTenantRegistry does on start and on every change: stream the file into a snapshot
+    // CPU time of the loading thread as well: on a shared 2-core machine wall time depends on the neighbours
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long c0 = threads.getCurrentThreadCpuTime();
     long t0 = System.nanoTime();
-    String json = Files.readString(file, StandardCharsets.UTF_8);
+    RegistrySnapshot snapshot = RegistryFile.load(file, Instant.now(), 1);
     long t1 = System.nanoTime();
-    RegistrySnapshot snapshot = RegistryFile.parse(json).toSnapshot(Instant.now(), 1);
-    long t2 = System.nanoTime();
-    json = null;
+    long c1 = threads.getCurrentThreadCpuTime();
     long heap1 = usedAfterGc();
     // again in the same JVM: what a live reload costs once the code is loaded and compiled
+    long t2 = System.nanoTime();
+    long c2 = threads.getCurrentThreadCpuTime();
+    RegistrySnapshot again = RegistryFile.load(file, Instant.now(), 2);
     long t3 = System.nanoTime();
-    RegistrySnapshot again = RegistryFile.parse(Files.readString(file, StandardCharsets.UTF_8))
-        .toSnapshot(Instant.now(), 2);
-    long t4 = System.nanoTime();
+    long c3 = threads.getCurrentThreadCpuTime();
     StringBuilder fields = new StringBuilder();
     for (String kv : extra) { // KEY=VALUE pairs added to the line: numbers as numbers
       int eq = kv.indexOf('=');
@@ -181,15 +190,66 @@ public final class BenchPki {
           .append(v.matches("-?[0-9.]+") ? v : "\"" + v + "\"").append(',');
     }
     System.out.printf("{" + fields + "\"mode\":\"snapshot\",\"file_mib\":%.1f,\"tenants\":%d,\"cas\":%d,\"revoked\":%d,"
-            + "\"read_s\":%.3f,\"parse_and_build_s\":%.3f,\"load_s\":%.3f,\"reload_s\":%.3f,\"retained_heap_mib\":%.1f,"
+            + "\"load_s\":%.3f,\"load_cpu_s\":%.3f,\"reload_s\":%.3f,\"reload_cpu_s\":%.3f,\"retained_heap_mib\":%.1f,"
             + "\"jvm\":\"%s\"}%n",
         size / 1048576.0, snapshot.tenants().size(), snapshot.cas().size(), snapshot.revokedCount(),
-        (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t2 - t0) / 1e9, (t4 - t3) / 1e9, (heap1 - heap0) / 1048576.0,
+        (t1 - t0) / 1e9, (c1 - c0) / 1e9, (t3 - t2) / 1e9, (c3 - c2) / 1e9, (heap1 - heap0) / 1048576.0,
         System.getProperty("java.vm.version"));
     // keep the snapshot reachable until measured
     if (snapshot.revokedCount() < 0 || again.revokedCount() < 0) {
       System.out.println(snapshot);
     }
+  }
+
+  private static void pgRevoke(int revoked, String url) throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    String schema = "tg_bench_" + Long.toHexString(System.nanoTime());
+    io.tenantgate.config.PostgresConfig config = new io.tenantgate.config.PostgresConfig(url, null, null, 2, schema,
+        Duration.ofMillis(20), Duration.ofMillis(500));
+    io.tenantgate.db.Database db = io.tenantgate.db.Database.create(vertx, config, java.util.Map.of());
+    List<io.tenantgate.tenant.PostgresTenantRegistry> gateways = new ArrayList<>();
+    try {
+      await(db.migrate());
+      await(db.pool().query("INSERT INTO revocations (serial, reason) SELECT ltrim(md5(i::text), '0'), 'bench'"
+          + " FROM generate_series(1, " + revoked + ") i").execute());
+      for (int g = 0; g < 2; g++) {
+        io.tenantgate.tenant.PostgresTenantRegistry r = new io.tenantgate.tenant.PostgresTenantRegistry(vertx,
+            io.tenantgate.db.Database.create(vertx, config, java.util.Map.of()), null, Duration.ofMillis(20),
+            Duration.ofMillis(500));
+        long t0 = System.nanoTime();
+        await(r.start());
+        System.err.printf("registry %d: %d revoked loaded in %.2f s%n", g, r.snapshot().revokedCount(),
+            (System.nanoTime() - t0) / 1e9);
+        gateways.add(r);
+      }
+      List<Long> millis = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        String serial = "beef" + i + Long.toHexString(System.nanoTime());
+        await(db.pool().query("INSERT INTO revocations (serial, reason) VALUES ('" + serial + "', 'bench')").execute());
+        long committed = System.nanoTime();
+        while (!gateways.stream().allMatch(r -> r.snapshot().isRevoked(serial))) {
+          Thread.sleep(1);
+          if (System.nanoTime() - committed > 120_000_000_000L) {
+            throw new IllegalStateException("revocation " + serial + " not seen within 120 s");
+          }
+        }
+        millis.add((System.nanoTime() - committed) / 1_000_000);
+        Thread.sleep(500);
+      }
+      System.out.printf("{\"mode\":\"pg-revoke\",\"revoked\":%d,\"gateways\":2,\"commit_to_both_snapshots_ms\":%s,"
+          + "\"jvm\":\"%s\"}%n", revoked, millis, System.getProperty("java.vm.version"));
+    } finally {
+      for (io.tenantgate.tenant.PostgresTenantRegistry r : gateways) {
+        await(r.close());
+      }
+      await(db.pool().query("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE").execute());
+      await(db.close());
+      await(vertx.close());
+    }
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.MINUTES);
   }
 
   private static long usedAfterGc() throws InterruptedException {

@@ -3,7 +3,6 @@ package io.tenantgate.tenant;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded registry: a JSON file ({@link RegistryFile}) polled for changes. A change (new
- * modification time or size) is read and parsed off the event loop and swapped in; a file that
+ * modification time or size) is streamed into a new snapshot off the event loop and swapped in; a file that
  * does not parse leaves the last good snapshot in force and is reported on readiness.
  */
 public final class FileTenantRegistry implements TenantRegistry {
@@ -90,9 +89,8 @@ public final class FileTenantRegistry implements TenantRegistry {
       return Future.succeededFuture();
     }
     long next = version + 1;
-    return vertx.fileSystem().readFile(file.toString())
-        .compose(buf -> vertx.executeBlocking(() -> RegistryFile.parse(buf.toString(StandardCharsets.UTF_8))
-            .toSnapshot(Instant.now(), next), false))
+    // streamed from the file into the snapshot: neither the file's bytes nor a JSON tree are held whole
+    return vertx.executeBlocking(() -> RegistryFile.load(file, Instant.now(), next), false)
         .map(s -> {
           seenStamp = stamp;
           verifiedAt = Instant.now();

@@ -11,6 +11,8 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,15 +20,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.stream.Collector;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Postgres registry: migrates the schema and checks the master key at start, LISTENs on
  * {@value #CHANNEL}, loads the full snapshot, and re-reads it after each change notification
- * (coalesced over {@code notifyDebounce}). When the LISTEN connection drops it keeps serving the last
- * snapshot, reports not up to date, reconnects with backoff and re-reads everything once listening
- * again, so no change made meanwhile is missed. All state changes run on the registry's context.
+ * (coalesced over {@code notifyDebounce}). When every notification of a burst is an insert into
+ * {@code revocations}, only the revocations the last read could not see are read (by the MVCC snapshot
+ * it read at, see V4__revocation_reads.sql) and added to a copy of the revoked set, so revoking one
+ * certificate among a million does not re-read a million rows; any other change, a row count that
+ * does not add up or a snapshot that went backwards (another database) reads everything. When the
+ * LISTEN connection drops it keeps serving the last snapshot, reports not up to date, reconnects with
+ * backoff and re-reads everything once listening again, so no change made meanwhile is missed. All
+ * state changes run on the registry's context.
  */
 public final class PostgresTenantRegistry implements TenantRegistry {
   public static final String CHANNEL = "tenantgate_registry";
@@ -49,6 +58,10 @@ public final class PostgresTenantRegistry implements TenantRegistry {
   private long heartbeatTimer = -1;
   private boolean reloading;
   private boolean again;
+  /** The next read must read everything: any change but a revocation insert sets it (readAt null does too). */
+  private boolean fullPending;
+  /** The MVCC snapshot ({@code pg_snapshot} text) the snapshot in force was read at; null before the first read. */
+  private String readAt;
   private int failedReads;
   private boolean closed;
 
@@ -105,9 +118,9 @@ public final class PostgresTenantRegistry implements TenantRegistry {
         .compose(m -> masterKey == null ? Future.<Void>succeededFuture()
             : MasterKeyCheck.verify(db.pool(), masterKey, db.schema()))
         .compose(x -> listen())
-        .compose(x -> read(1))
-        .map(s -> {
-          swap(s);
+        .compose(x -> readAll(1))
+        .map(r -> {
+          apply(r);
           db.startProbe(Duration.ofSeconds(5));
           heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
           return (Void) null;
@@ -135,6 +148,7 @@ public final class PostgresTenantRegistry implements TenantRegistry {
     listening = true;
     if (++subscriptions > 1) {
       LOG.info("op=registry.listen store=postgres schema={} outcome=reconnected (re-reading the snapshot)", db.schema());
+      fullPending = true;
       scheduleReload(0);
     }
   }
@@ -154,19 +168,26 @@ public final class PostgresTenantRegistry implements TenantRegistry {
   }
 
   private void notified(String payload) {
+    boolean revocationAdded = false;
     try {
-      if (!db.schema().equals(new JsonObject(payload).getString("schema"))) {
+      JsonObject change = new JsonObject(payload);
+      if (!db.schema().equals(change.getString("schema"))) {
         return;
       }
+      revocationAdded = "revocations".equals(change.getString("table")) && "INSERT".equals(change.getString("op"));
     } catch (RuntimeException e) {
       // not ours to judge: a malformed payload still means "something changed"
     }
+    fullPending |= !revocationAdded;
     scheduleReload(debounceMillis);
   }
 
   /** Schedules a full re-read of the snapshot now (admin tools, tests); listeners hear of the result. */
   public void refresh() {
-    context.runOnContext(v -> scheduleReload(0));
+    context.runOnContext(v -> {
+      fullPending = true;
+      scheduleReload(0);
+    });
   }
 
   private void scheduleReload(long delayMillis) {
@@ -185,10 +206,14 @@ public final class PostgresTenantRegistry implements TenantRegistry {
 
   private void reload() {
     reloading = true;
-    read(snapshot.version() + 1)
-        .onSuccess(this::swap)
+    boolean full = fullPending || readAt == null;
+    fullPending = false;
+    RegistrySnapshot base = snapshot;
+    (full ? readAll(base.version() + 1) : readAdded(base))
+        .onSuccess(this::apply)
         .onFailure(err -> {
           failedReads++;
+          fullPending |= full;
           lastError = "snapshot read failed: " + err.getMessage();
           LOG.warn("op=registry.load store=postgres schema={} outcome=failed reason=\"{}\" (the previous snapshot"
               + " stays in force)", db.schema(), err.getMessage());
@@ -205,36 +230,107 @@ public final class PostgresTenantRegistry implements TenantRegistry {
         });
   }
 
-  /** Reads the three tables in one read-only REPEATABLE READ transaction, then builds the snapshot off the loop. */
-  private Future<RegistrySnapshot> read(long version) {
-    return db.pool().withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute()
-        .compose(x -> conn.preparedQuery(TenantRows.SELECT_TENANTS).execute())
-        .compose(tenants -> conn.preparedQuery(TenantRows.SELECT_CAS).execute()
-            .compose(cas -> conn.preparedQuery(TenantRows.SELECT_REVOKED).execute()
-                .map(revoked -> List.of(tenants, cas, revoked)))))
-        .compose(sets -> vertx.executeBlocking(() -> build(sets, version), false));
+  /** What one read produced: a new snapshot (null when nothing changed) and the MVCC snapshot it saw. */
+  private record Read(RegistrySnapshot snapshot, String at, String mode) {
   }
 
-  private static RegistrySnapshot build(List<RowSet<Row>> sets, long version) {
-    List<Tenant> tenants = new ArrayList<>(sets.get(0).size());
-    sets.get(0).forEach(r -> tenants.add(TenantRows.tenant(r)));
-    List<TenantCa> cas = new ArrayList<>(sets.get(1).size());
-    sets.get(1).forEach(r -> cas.add(TenantRows.ca(r)));
-    List<String> revoked = new ArrayList<>(sets.get(2).size());
-    sets.get(2).forEach(r -> revoked.add(TenantRows.serial(r)));
-    return new RegistrySnapshot(tenants, cas, revoked, Instant.now(), version);
+  /**
+   * Reads the three tables in one read-only REPEATABLE READ transaction, noting its MVCC snapshot;
+   * revoked serials go straight from the rows into the new set, the rest is built off the loop.
+   */
+  private Future<Read> readAll(long version) {
+    RevokedSerials.Builder revoked = new RevokedSerials.Builder(snapshot.revokedCount());
+    Collector<Row, ?, Integer> into = Collector.of(() -> revoked, (b, row) -> b.add(TenantRows.serial(row)),
+        (a, b) -> a, b -> 0);
+    return db.pool().withTransaction(conn -> readOnly(conn)
+        .compose(at -> conn.preparedQuery(TenantRows.SELECT_TENANTS).execute()
+            .compose(tenants -> conn.preparedQuery(TenantRows.SELECT_CAS).execute()
+                .compose(cas -> conn.preparedQuery(TenantRows.SELECT_REVOKED).collecting(into).execute()
+                    .map(x -> new Rows(at, tenants, cas))))))
+        .compose(rows -> vertx.executeBlocking(() -> new Read(build(rows, revoked, version), rows.at, "full"), false));
   }
 
-  private void swap(RegistrySnapshot s) {
+  private record Rows(String at, RowSet<Row> tenants, RowSet<Row> cas) {
+  }
+
+  /**
+   * Reads the revocations {@code base} was not read with, and the row count, in one transaction; adds
+   * them to a copy of its revoked set off the loop. A count that does not add up, or an MVCC snapshot
+   * older than the last one (a restored or other database), falls back to {@link #readAll}.
+   */
+  private Future<Read> readAdded(RegistrySnapshot base) {
+    String since = readAt;
+    long version = base.version() + 1;
+    return db.pool().withTransaction(conn -> readOnly(conn)
+        .compose(at -> conn.preparedQuery(TenantRows.SELECT_REVOKED_AFTER)
+            .collecting(Collectors.mapping(TenantRows::serial, Collectors.toList())).execute(Tuple.of(since))
+            .compose(added -> conn.preparedQuery(TenantRows.COUNT_REVOKED).execute()
+                .map(count -> new Added(at, added.value(), count.iterator().next().getLong(0))))))
+        .compose(a -> {
+          if (xmax(a.at) < xmax(since)) {
+            return gap(version, "the database's snapshot went back from " + since + " to " + a.at);
+          }
+          if (a.serials.isEmpty() && a.rows == base.revokedCount()) {
+            return Future.succeededFuture(new Read(null, a.at, "incremental"));
+          }
+          return vertx.executeBlocking(() -> base.withRevoked(a.serials, Instant.now(), version), false)
+              .compose(s -> s.revokedCount() == a.rows ? Future.succeededFuture(new Read(s, a.at, "incremental"))
+                  : gap(version, a.rows + " revocations in the table, " + s.revokedCount() + " after adding "
+                      + a.serials.size()));
+        });
+  }
+
+  private record Added(String at, List<String> serials, long rows) {
+  }
+
+  private Future<Read> gap(long version, String why) {
+    LOG.info("op=registry.load store=postgres schema={} read=incremental outcome=gap reason=\"{}\""
+        + " (reading everything)", db.schema(), why);
+    return readAll(version);
+  }
+
+  /** Starts the read-only REPEATABLE READ transaction and returns its MVCC snapshot (the first statement takes it). */
+  private static Future<String> readOnly(SqlConnection conn) {
+    return conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute()
+        .compose(x -> conn.query(TenantRows.SELECT_READ_AT).execute())
+        .map(rows -> rows.iterator().next().getString(0));
+  }
+
+  /** The xmax of a {@code pg_snapshot} text ({@code xmin:xmax:xip,...}): the first transaction id not assigned. */
+  static long xmax(String pgSnapshot) {
+    int a = pgSnapshot.indexOf(':');
+    return Long.parseLong(pgSnapshot.substring(a + 1, pgSnapshot.indexOf(':', a + 1)));
+  }
+
+  private static RegistrySnapshot build(Rows rows, RevokedSerials.Builder revoked, long version) {
+    List<Tenant> tenants = new ArrayList<>(rows.tenants.size());
+    rows.tenants.forEach(r -> tenants.add(TenantRows.tenant(r)));
+    List<TenantCa> cas = new ArrayList<>(rows.cas.size());
+    rows.cas.forEach(r -> cas.add(TenantRows.ca(r)));
+    return new RegistrySnapshot(tenants, cas, revoked.build(), Instant.now(), version);
+  }
+
+  private void apply(Read r) {
+    readAt = r.at();
+    if (r.snapshot() != null) {
+      swap(r.snapshot(), r.mode());
+      return;
+    }
+    failedReads = 0; // nothing this gateway serves changed (e.g. a revocation that was there already)
+    if (listening) {
+      lastError = null;
+    }
+  }
+
+  private void swap(RegistrySnapshot s, String mode) {
     boolean wasStale = lastError != null;
     snapshot = s;
     failedReads = 0;
     if (listening) {
       lastError = null;
     }
-    LOG.info("op=registry.load store=postgres schema={} version={} tenants={} cas={} revoked={}{}", db.schema(),
-        s.version(), s.tenants().size(), s.cas().size(), s.revokedCount(),
+    LOG.info("op=registry.load store=postgres schema={} read={} version={} tenants={} cas={} revoked={}{}",
+        db.schema(), mode, s.version(), s.tenants().size(), s.cas().size(), s.revokedCount(),
         wasStale && lastError == null && s.version() > 1 ? " recovered=true" : "");
     listeners.forEach(l -> l.accept(s));
   }

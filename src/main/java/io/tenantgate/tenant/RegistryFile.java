@@ -6,7 +6,11 @@ import io.tenantgate.pki.Names;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -26,8 +30,6 @@ import java.util.UUID;
  * </pre>
  */
 public final class RegistryFile {
-  private static final java.util.regex.Pattern SERIAL = java.util.regex.Pattern.compile("(?=.*[0-9a-fA-F])[0-9a-fA-F:]{1,64}");
-
   private final JsonObject doc;
 
   private RegistryFile(JsonObject doc) {
@@ -95,7 +97,7 @@ public final class RegistryFile {
   }
 
   public RegistryFile revoke(String serialHex, String reason, Instant at) {
-    if (serialHex == null || !SERIAL.matcher(serialHex.trim()).matches()) {
+    if (serialHex == null || !RevokedSerials.isSerial(serialHex.trim())) {
       throw new IllegalArgumentException("serial must be hex (e.g. 3f0a...), got '" + serialHex + "'");
     }
     doc.getJsonArray("revoked").add(new JsonObject().put("serial", RegistrySnapshot.normalizeSerial(serialHex))
@@ -156,38 +158,72 @@ public final class RegistryFile {
     return false;
   }
 
-  /** Builds the snapshot, validating every entry; the message names the first broken entry. */
+  /**
+   * Builds the snapshot from this document, validating every entry; the message names the first broken
+   * entry. The gateway loads its file with {@link #load}, which streams and accepts the same.
+   */
   public RegistrySnapshot toSnapshot(Instant loadedAt, long version) {
     List<Tenant> tenants = new ArrayList<>();
     JsonArray ts = doc.getJsonArray("tenants");
     for (int i = 0; i < ts.size(); i++) {
-      JsonObject t = entry(ts, i, "tenants");
-      String slug = t.getString("slug");
-      if (!Names.isSlug(slug)) {
-        throw new IllegalArgumentException("tenants[" + i + "]: invalid slug '" + slug + "'");
-      }
-      tenants.add(new Tenant(uuid(t.getString("id"), "tenants[" + i + "].id"), slug,
-          t.getString("name", slug), status(t.getString("status", "active"), "tenants[" + i + "].status"),
-          limits(t.getValue("limits"), "tenants[" + i + "].limits")));
+      tenants.add(tenant(entry(ts, i, "tenants"), i));
     }
     List<TenantCa> cas = new ArrayList<>();
     JsonArray cs = doc.getJsonArray("cas");
     for (int i = 0; i < cs.size(); i++) {
-      JsonObject c = entry(cs, i, "cas");
-      X509Certificate cert = certificate(c.getString("certificate"));
-      cas.add(new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
-          status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert)));
+      cas.add(ca(entry(cs, i, "cas"), i));
     }
-    List<String> revoked = new ArrayList<>();
+    RevokedSerials.Builder revoked = new RevokedSerials.Builder(doc.getJsonArray("revoked").size());
     JsonArray rs = doc.getJsonArray("revoked");
     for (int i = 0; i < rs.size(); i++) {
-      Object raw = entry(rs, i, "revoked").getValue("serial");
-      if (!(raw instanceof String serial) || !SERIAL.matcher(serial).matches()) {
-        throw new IllegalArgumentException("revoked[" + i + "]: serial must be hex, got '" + raw + "'");
-      }
-      revoked.add(serial);
+      addRevoked(revoked, entry(rs, i, "revoked").getValue("serial"), i);
     }
-    return new RegistrySnapshot(tenants, cas, revoked, loadedAt, version);
+    return new RegistrySnapshot(tenants, cas, revoked.build(), loadedAt, version);
+  }
+
+  /**
+   * Streams a registry file into a snapshot without building the JSON tree: each revoked serial goes
+   * from the parser into the snapshot's set, tenants and CAs are read one entry at a time. Accepts what
+   * {@code parse(json).toSnapshot(...)} accepts and refuses the rest with the same messages. Blocking.
+   */
+  public static RegistrySnapshot load(Path file, Instant loadedAt, long version) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return RegistryFileReader.read(in, loadedAt, version);
+    }
+  }
+
+  /** {@link #load(Path, Instant, long)} of a document in memory. */
+  public static RegistrySnapshot load(String json, Instant loadedAt, long version) {
+    try {
+      return RegistryFileReader.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), loadedAt,
+          version);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static Tenant tenant(JsonObject t, int i) {
+    String slug = t.getString("slug");
+    if (!Names.isSlug(slug)) {
+      throw new IllegalArgumentException("tenants[" + i + "]: invalid slug '" + slug + "'");
+    }
+    return new Tenant(uuid(t.getString("id"), "tenants[" + i + "].id"), slug,
+        t.getString("name", slug), status(t.getString("status", "active"), "tenants[" + i + "].status"),
+        limits(t.getValue("limits"), "tenants[" + i + "].limits"));
+  }
+
+  static TenantCa ca(JsonObject c, int i) {
+    X509Certificate cert = certificate(c.getString("certificate"));
+    return new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
+        status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert));
+  }
+
+  /** Adds the {@code serial} of {@code revoked[i]}, or refuses the entry naming it. */
+  static void addRevoked(RevokedSerials.Builder into, Object raw, int i) {
+    if (!(raw instanceof String serial) || !RevokedSerials.isSerial(serial)) {
+      throw new IllegalArgumentException("revoked[" + i + "]: serial must be hex, got '" + raw + "'");
+    }
+    into.add(serial);
   }
 
   private static JsonObject entry(JsonArray a, int i, String name) {

@@ -3,7 +3,6 @@ package io.tenantgate.tenant;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -18,12 +17,18 @@ public final class RegistrySnapshot {
   private final Map<String, Tenant> tenantsBySlug;
   private final Map<String, TenantCa> casBySpki;
   private final Map<String, TenantCa> casByKeyId;
-  private final Set<String> revokedSerials;
+  private final RevokedSerials revokedSerials;
   private final Instant loadedAt;
   private final long version;
 
   public RegistrySnapshot(Collection<Tenant> tenants, Collection<TenantCa> cas, Collection<String> revokedSerials,
       Instant loadedAt, long version) {
+    this(tenants, cas, revoked(revokedSerials), loadedAt, version);
+  }
+
+  /** Takes {@code revoked} as it is: a store fills one set while it reads and hands it over. */
+  RegistrySnapshot(Collection<Tenant> tenants, Collection<TenantCa> cas, RevokedSerials revoked, Instant loadedAt,
+      long version) {
     Map<UUID, Tenant> byId = new HashMap<>();
     Map<String, Tenant> bySlug = new HashMap<>();
     for (Tenant t : tenants) {
@@ -47,21 +52,47 @@ public final class RegistrySnapshot {
         byKeyId.put(ca.subjectKeyId(), ca);
       }
     }
-    Set<String> revoked = new HashSet<>(revokedSerials.size() * 2);
-    for (String s : revokedSerials) {
-      revoked.add(normalizeSerial(s));
-    }
     this.tenantsById = Map.copyOf(byId);
     this.tenantsBySlug = Map.copyOf(bySlug);
     this.casBySpki = Map.copyOf(bySpki);
     this.casByKeyId = Map.copyOf(byKeyId);
-    this.revokedSerials = Set.copyOf(revoked);
+    this.revokedSerials = revoked;
     this.loadedAt = loadedAt;
     this.version = version;
   }
 
+  private RegistrySnapshot(RegistrySnapshot base, RevokedSerials revoked, Instant loadedAt, long version) {
+    this.tenantsById = base.tenantsById;
+    this.tenantsBySlug = base.tenantsBySlug;
+    this.casBySpki = base.casBySpki;
+    this.casByKeyId = base.casByKeyId;
+    this.revokedSerials = revoked;
+    this.loadedAt = loadedAt;
+    this.version = version;
+  }
+
+  private static RevokedSerials revoked(Collection<String> serials) {
+    RevokedSerials.Builder b = new RevokedSerials.Builder(serials.size());
+    for (String s : serials) {
+      b.add(s);
+    }
+    return b.build();
+  }
+
+  /**
+   * This snapshot's tenants and CAs (shared, not copied) with {@code added} revoked as well: what an
+   * incremental read of new revocations produces. Copies the revoked set once; call it off the event loop.
+   */
+  RegistrySnapshot withRevoked(Collection<String> added, Instant loadedAt, long version) {
+    RevokedSerials.Builder b = new RevokedSerials.Builder(revokedSerials, added.size());
+    for (String s : added) {
+      b.add(s);
+    }
+    return new RegistrySnapshot(this, b.build(), loadedAt, version);
+  }
+
   public static RegistrySnapshot empty() {
-    return new RegistrySnapshot(Set.of(), Set.of(), Set.of(), Instant.EPOCH, 0);
+    return new RegistrySnapshot(Set.of(), Set.of(), RevokedSerials.EMPTY, Instant.EPOCH, 0);
   }
 
   /** Lowercase hex without leading zeros or separators: the one form serials are compared in. */
@@ -91,6 +122,7 @@ public final class RegistrySnapshot {
     return casByKeyId.get(keyIdHex);
   }
 
+  /** Whether the serial (hex in any form {@link #normalizeSerial} takes) is revoked; no allocation to 128 bits. */
   public boolean isRevoked(String serialHex) {
     return revokedSerials.contains(serialHex);
   }

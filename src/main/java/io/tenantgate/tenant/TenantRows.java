@@ -10,6 +10,13 @@ final class TenantRows {
   static final String SELECT_CAS =
       "SELECT spki_sha256, tenant_id, status, certificate_pem, subject_key_id FROM tenant_cas";
   static final String SELECT_REVOKED = "SELECT serial FROM revocations";
+  /** The MVCC snapshot of the (REPEATABLE READ) transaction: what the reads in it can see. */
+  static final String SELECT_READ_AT = "SELECT pg_current_snapshot()::text";
+  /** Revocations committed by transactions the snapshot {@code $1} could not see (V4__revocation_reads.sql). */
+  static final String SELECT_REVOKED_AFTER = "SELECT serial FROM revocations"
+      + " WHERE added_xid >= pg_snapshot_xmin($1::text::pg_snapshot)"
+      + " AND NOT pg_visible_in_snapshot(added_xid, $1::text::pg_snapshot)";
+  static final String COUNT_REVOKED = "SELECT count(*) FROM revocations";
 
   private TenantRows() {
   }

@@ -15,12 +15,15 @@ import io.tenantgate.pki.Pem;
 import io.tenantgate.pki.Pki;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,9 +59,13 @@ class RegistryFileTest {
     return Fingerprints.spkiSha256Hex(ca.certificate());
   }
 
+  /** The refusal of {@code json}, the same from the JSON tree and from the streaming load the gateway uses. */
   private static String message(String json) {
-    return assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json).toSnapshot(AT, 1))
+    String tree = assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json).toSnapshot(AT, 1))
         .getMessage();
+    assertEquals(tree, assertThrows(IllegalArgumentException.class, () -> RegistryFile.load(json, AT, 1))
+        .getMessage(), "streaming load");
+    return tree;
   }
 
   private static JsonObject tenantJson(String id, String slug, String status) {
@@ -278,7 +285,74 @@ class RegistryFileTest {
   @Test
   void revokedSerialGivenAsAJsonNumberIsRefused() {
     String json = doc(new JsonArray(), new JsonArray(), new JsonArray().add(new JsonObject().put("serial", 255)));
-    assertThrows(IllegalArgumentException.class, () -> RegistryFile.parse(json).toSnapshot(AT, 1));
+    assertEquals("revoked[0]: serial must be hex, got '255'", message(json));
+    assertEquals("revoked[0]: serial must be hex, got '{\"a\":[1]}'", message(doc(new JsonArray(), new JsonArray(),
+        new JsonArray().add(new JsonObject().put("serial", new JsonObject().put("a", new JsonArray().add(1)))))));
+  }
+
+  // ---- the streaming load the file store uses ---------------------------------------------
+
+  @Test
+  void loadReadsWhatParseReads() {
+    RegistryFile file = twoTenants().revoke("00:1F:3A", "key compromise", AT).revoke("ff", "superseded", AT)
+        .addIssued(new JsonObject().put("serial", "1f3a").put("extra", new JsonArray().add(new JsonObject())));
+    file.setTenantLimits("acme", TenantLimits.parse(new JsonObject().put("rps", 5), "limits"));
+    RegistrySnapshot tree = RegistryFile.parse(file.encode()).toSnapshot(AT, 3);
+
+    RegistrySnapshot streamed = RegistryFile.load(file.encode(), AT, 3);
+
+    assertEquals(tree.tenant(ACME_ID), streamed.tenant(ACME_ID));
+    assertEquals(5L, streamed.tenantBySlug("acme").limits().rps());
+    assertEquals(tree.tenant(GLOBEX_ID), streamed.tenant(GLOBEX_ID));
+    assertEquals(tree.caBySpki(spki(acmeCa)), streamed.caBySpki(spki(acmeCa)));
+    assertEquals(tree.caBySpki(spki(globexCa)), streamed.caBySpki(spki(globexCa)));
+    assertTrue(streamed.isRevoked("1f3a") && streamed.isRevoked("ff"));
+    assertFalse(streamed.isRevoked("1f3b"));
+    assertEquals(2, streamed.revokedCount());
+    assertEquals(AT, streamed.loadedAt());
+    assertEquals(3, streamed.version());
+  }
+
+  @Test
+  void loadReadsAFileFromDisk(@TempDir Path dir) throws Exception {
+    Path path = dir.resolve("registry.json");
+    Files.writeString(path, twoTenants().revoke("abc", "x", AT).encode());
+    RegistrySnapshot s = RegistryFile.load(path, AT, 1);
+    assertEquals(2, s.tenants().size());
+    assertTrue(s.isRevoked("abc"));
+  }
+
+  @Test
+  void loadTakesMissingListsCommentsAndUnknownKeys() {
+    assertEquals(0, RegistryFile.load("{}", AT, 1).revokedCount());
+    RegistrySnapshot s = RegistryFile.load("{\"future\": {\"x\": [1, {}]}, // a note\n \"tenants\": null,"
+        + " \"revoked\": [{\"reason\": \"r\", \"serial\": \"0a\", \"more\": [{}]}]}", AT, 1);
+    assertTrue(s.tenants().isEmpty());
+    assertTrue(s.isRevoked("a"));
+  }
+
+  @Test
+  void aKeyGivenTwiceCountsOnceTheLastTimeAsInTheTree() {
+    String json = "{\"revoked\": [{\"serial\": \"aa\"}], \"revoked\": [{\"serial\": \"zz\", \"serial\": \"bb\"}]}";
+    for (RegistrySnapshot s : List.of(RegistryFile.parse(json).toSnapshot(AT, 1), RegistryFile.load(json, AT, 1))) {
+      assertFalse(s.isRevoked("aa"));
+      assertTrue(s.isRevoked("bb"));
+      assertEquals(1, s.revokedCount());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "not json", "", "{\"tenants\": [}", "[]", "{} {}", "{\"revoked\": [{\"serial\": \"ab\"}"})
+  void loadRefusesInvalidJsonClearly(String json) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RegistryFile.load(json, AT, 1));
+    assertTrue(e.getMessage().startsWith("registry file is not valid JSON"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tenants", "cas", "revoked"})
+  void loadRefusesTopLevelKeysThatAreNotLists(String key) {
+    assertEquals("'" + key + "' must be a list", assertThrows(IllegalArgumentException.class,
+        () -> RegistryFile.load("{\"" + key + "\": \"x\"}", AT, 1)).getMessage());
   }
 
   @Test
