@@ -13,7 +13,7 @@
 # send HTTP/1.1, HTTP/2, gRPC unary and bidi, NATS HTTP publishes (core + JetStream) and NATS
 # WebSockets; hostile clients (slowloris, HTTP/2 rapid reset, bad certificates) run throughout.
 # Writes DIR/soak.md (the sample table + verdict) and DIR/soak.csv (DIR: target/soak); exit 1 when
-# the gateway died or anything unexpected failed. --smoke: about 20 s, 4 tenants (CI: SoakSmokeIT).
+# the gateway died or anything unexpected failed. --smoke: about 20 s of load, 4 tenants (not in CI: with builds and start-ups it takes ~60 s).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
