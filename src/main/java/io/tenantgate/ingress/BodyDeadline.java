@@ -44,6 +44,9 @@ final class BodyDeadline {
     }
     BodyDeadline d = new BodyDeadline(vertx, ex, limits.bodyTimeout().toNanos(), limits.bodyMinRate());
     d.arm(d.deadlineNanos() - System.nanoTime());
+    // a reset or refused exchange must not leave its timer (and through it the exchange) behind for
+    // bodyTimeout: under an HTTP/2 rapid reset that is hundreds of thousands of exchanges
+    ex.onFinish(d::ended);
     return d;
   }
 

@@ -48,6 +48,7 @@ public final class EdgeVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
 
   private final EdgeSettings settings;
+  private final int listenPort;
   private final Map<HttpConnection, EdgeConnection> connections = new HashMap<>();
   private RouteTable routes;
   private Upstreams upstreams;
@@ -58,13 +59,29 @@ public final class EdgeVerticle extends VerticleBase {
   private static final long LOOP_PROBE_NANOS = 500_000_000L;
   /** HTTP/2 error code (RFC 9113 section 7) for a peer generating excessive load. */
   private static final long ENHANCE_YOUR_CALM = 0xb;
+  /** Hands out the negative ports of {@link #listenPort}: one per deployment, so two gateways never share. */
+  private static final java.util.concurrent.atomic.AtomicInteger EPHEMERAL_GROUPS =
+      new java.util.concurrent.atomic.AtomicInteger();
   private long sweepTimer = -1;
   private long loopProbe = -1;
   private HttpServer server;
   private HttpServerOptions serverOptions;
 
-  public EdgeVerticle(EdgeSettings settings) {
+  /** One instance; {@code listenPort} comes from {@link #listenPort} and is the same for every instance. */
+  public EdgeVerticle(EdgeSettings settings, int listenPort) {
     this.settings = settings;
+    this.listenPort = listenPort;
+  }
+
+  /**
+   * The port the instances of one deployment listen on. Vert.x gives every instance listening on port 0
+   * its own ephemeral port (only the first is announced, so a single event loop would get every
+   * connection); instances listening on the same negative port share one ephemeral port and the
+   * connections are spread over them. A distinct negative port per deployment keeps two gateways in one
+   * Vert.x (tests) apart.
+   */
+  public static int listenPort(int configuredPort) {
+    return configuredPort != 0 ? configuredPort : -EPHEMERAL_GROUPS.incrementAndGet();
   }
 
   @Override
@@ -79,7 +96,7 @@ public final class EdgeVerticle extends VerticleBase {
     HttpServerOptions options = EdgeTlsOptions.apply(new HttpServerOptions(), edge.tls(), settings.tls(), settings.trustManager(),
         settings.tickets())
         .setHost(edge.host())
-        .setPort(edge.port())
+        .setPort(listenPort)
         .setMaxHeaderSize(limits.maxHeaderSize())
         .setMaxInitialLineLength(limits.maxInitialLineLength())
         .setInitialSettings(new Http2Settings()
@@ -166,6 +183,7 @@ public final class EdgeVerticle extends VerticleBase {
       conn.close();
       return;
     }
+    FlushCoalescing.install(conn);
     List<Certificate> chain = peerChain(conn);
     Resolution r = resolve(chain);
     EdgeConnection ec = new EdgeConnection(conn, chain, r, System.nanoTime());

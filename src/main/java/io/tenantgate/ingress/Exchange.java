@@ -48,6 +48,8 @@ final class Exchange {
   private long idleTimer = -1;
   private Runnable onIdle;
   private long deadlineTimer = -1;
+  /** Releases what a helper armed for this exchange (the body deadline's timer) when it ends. */
+  private Runnable onFinish;
   /** The tenant's gRPC stream slot this exchange holds, released when it ends. */
   private io.tenantgate.quota.TenantQuota streamSlot;
   /** Reading from the client is paused until the tenant's byte debt is paid. */
@@ -105,6 +107,11 @@ final class Exchange {
     idleNanos = idle.toNanos();
     lastActivityNanos = System.nanoTime();
     idleTimer = vertx.setTimer(Math.max(1, idle.toMillis()), this::checkIdle);
+  }
+
+  /** {@code r} runs once when the exchange ends, however it ends (one per exchange). */
+  void onFinish(Runnable r) {
+    onFinish = r;
   }
 
   /** The caller's own deadline (gRPC {@code grpc-timeout}): past it the call ends DEADLINE_EXCEEDED. */
@@ -309,6 +316,10 @@ final class Exchange {
     }
     if (deadlineTimer >= 0) {
       vertx.cancelTimer(deadlineTimer);
+    }
+    if (onFinish != null) {
+      onFinish.run();
+      onFinish = null;
     }
     long now = System.nanoTime();
     conn.streamEnded(this, now);

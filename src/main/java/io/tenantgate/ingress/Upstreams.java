@@ -91,6 +91,7 @@ final class Upstreams {
       }
       return vertx.httpClientBuilder().with(o)
           .with(new PoolOptions().setHttp1MaxSize(r.maxConnections()).setHttp2MaxSize(r.maxConnections()))
+          .withConnectHandler(FlushCoalescing::install)
           .build();
     });
   }

@@ -155,6 +155,7 @@ public final class Gateway {
     EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
         mounts, edgeBound, activated == null ? serial -> { } : activated::seen, quotas, tickets);
     int instances = config.edge().effectiveInstances();
+    int edgeListenPort = EdgeVerticle.listenPort(config.edge().port());
     grace = config.shutdown().grace();
     shutdownBudget = shutdownBudget(config);
     return registry.start()
@@ -180,7 +181,7 @@ public final class Gateway {
           return Future.succeededFuture();
         })
         .compose(v -> vertx.deployVerticle(() -> {
-          EdgeVerticle edge = new EdgeVerticle(settings);
+          EdgeVerticle edge = new EdgeVerticle(settings, edgeListenPort);
           edgeVerticles.add(edge);
           return edge;
         }, new DeploymentOptions().setInstances(instances)))
