@@ -11,9 +11,13 @@ import java.time.Duration;
  *     start (fine for one replica; several replicas behind one JWKS URL need a shared key)
  * @param ttl lifetime of one assertion; it is re-signed per connection before it expires
  * @param rotationOverlap how long a replaced key stays in the JWKS
+ * @param cacheMaxEntries how many client certificates keep a signed assertion their connections share
+ *     (least recently used evicted beyond it; 0 = no sharing, every connection signs its own)
  */
 public record AssertionConfig(boolean enabled, String issuer, String audience, Duration ttl, Path keyFile,
-    Duration rotationOverlap) {
+    Duration rotationOverlap, int cacheMaxEntries) {
+  /** About 1.5 KiB per entry: 10,000 certificates cost ~15 MiB at most. */
+  public static final int DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
   static AssertionConfig parse(Node n, GatewayConfig.Paths paths) {
     boolean enabled = n.bool("enabled", true);
@@ -28,7 +32,8 @@ public record AssertionConfig(boolean enabled, String issuer, String audience, D
     if (overlap.compareTo(ttl) < 0) {
       n.problem("rotationOverlap", "must be at least the ttl, or core would reject live assertions");
     }
+    int cacheMaxEntries = n.integer("cacheMaxEntries", DEFAULT_CACHE_MAX_ENTRIES, 0, 10_000_000);
     n.rejectUnknownKeys();
-    return new AssertionConfig(enabled, issuer, audience, ttl, key, overlap);
+    return new AssertionConfig(enabled, issuer, audience, ttl, key, overlap, cacheMaxEntries);
   }
 }

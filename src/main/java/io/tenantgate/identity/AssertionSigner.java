@@ -24,7 +24,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 
 /**
  * Signs the tenant assertion: a compact JWS (RFC 7515, {@code alg: EdDSA}, Ed25519) over the
- * verified identity, short-lived, signed once per connection and refreshed before expiry. Publishes
+ * verified identity, short-lived, signed once per client certificate ({@link AssertionCache}) and refreshed before expiry. Publishes
  * its verification keys as a JWK Set (RFC 8037 OKP keys, {@code kid} = RFC 7638 thumbprint); after a
  * rotation the previous key stays published for the configured overlap.
  */

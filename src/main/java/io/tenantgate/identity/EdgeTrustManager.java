@@ -51,9 +51,9 @@ public final class EdgeTrustManager extends X509ExtendedTrustManager {
     this.verified = VerifiedChains.of(trust, verifiedChainCacheSize, cacheHits, cacheMisses);
     if (verifiedChainCacheSize > 0) {
       metrics.counterOf("tenantgate.tls.chain.validations", "Client chains validated in full (PKIX) or found already validated",
-          "result", "cached", cacheHits, LongAdder::sum);
+          cacheHits, LongAdder::sum, "result", "cached");
       metrics.counterOf("tenantgate.tls.chain.validations", "Client chains validated in full (PKIX) or found already validated",
-          "result", "validated", cacheMisses, LongAdder::sum);
+          cacheMisses, LongAdder::sum, "result", "validated");
     }
   }
 

@@ -4,6 +4,7 @@ import io.tenantgate.pki.ComponentTypes;
 import io.tenantgate.config.IdentityConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.pki.Fingerprints;
+import io.tenantgate.pki.KeyIdentifiers;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantCa;
@@ -23,8 +24,10 @@ import javax.security.auth.x500.X500Principal;
 /**
  * DESIGN.md rules 2-5 on a chain that already passed rule 1 in the handshake: the issuing CA is a
  * registered, active tenant CA; the CN parses and names that CA's tenant; a SPIFFE SAN agrees; the
- * serial is not revoked; the tenant is active; the listener's pin admits the tenant. Pure and cheap:
- * run once per connection, and again on each registry change for the connections still open.
+ * serial is not revoked; the tenant is active; the listener's pin admits the tenant. In two steps:
+ * {@link #present} reads the certificates once per connection, {@link #resolve(PresentedChain,
+ * RegistrySnapshot)} applies the registry (pure, a few map lookups) at the handshake and again on each
+ * registry change for the connections still open.
  */
 public final class IdentityResolver {
   private static final int SAN_DNS = 2;
@@ -40,11 +43,52 @@ public final class IdentityResolver {
   }
 
   public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
-    List<X509Certificate> chain = peerChain == null ? List.of() : PeerChain.x509(peerChain);
+    return resolve(present(peerChain, trust), snapshot);
+  }
+
+  /**
+   * Reads what resolution needs from a presented chain (leaf first), once per connection. The
+   * certificates are parsed afresh from their encoding, so a TLS engine's lazily parsed copies (kept
+   * by the session for the connection's life) stay unparsed.
+   */
+  public PresentedChain present(List<? extends Certificate> peerChain, PlatformTrust trust) {
+    List<X509Certificate> chain = peerChain == null ? List.of() : PeerChain.parsed(peerChain);
     if (chain.isEmpty()) {
+      return PresentedChain.NONE;
+    }
+    X509Certificate leaf = chain.get(0);
+    List<X509Certificate> mids = PeerChain.intermediates(chain, trust);
+    String caSpki = mids.size() == 1 && PeerChain.issued(leaf, mids.get(0)) ? Fingerprints.spkiSha256Hex(mids.get(0))
+        : null;
+    String caKeyId = mids.isEmpty() ? KeyIdentifiers.authorityKeyId(leaf) : null;
+    String subject = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253);
+    ComponentName name = ComponentName.parse(singleCn(subject), naming.trustDomain());
+    Sans sans = sans(leaf);
+    SpiffeId spiffe = null;
+    boolean spiffeMismatch = false;
+    if (sans != null && !sans.spiffe().isEmpty()) {
+      spiffe = sans.spiffe().size() == 1 ? SpiffeId.parse(sans.spiffe().get(0)) : null;
+      spiffeMismatch = spiffe == null || name == null || !agrees(spiffe, name);
+    }
+    long notBefore = Long.MIN_VALUE;
+    long notAfter = Long.MAX_VALUE;
+    for (X509Certificate c : chain) {
+      notBefore = Math.max(notBefore, c.getNotBefore().getTime());
+      notAfter = Math.min(notAfter, c.getNotAfter().getTime());
+    }
+    boolean agreed = spiffe != null && !spiffeMismatch;
+    return new PresentedChain(true, caSpki, caKeyId, subject, name, sans == null ? null : sans.dns(),
+        agreed ? spiffe.uri() : null, agreed ? spiffe.componentType() : null, spiffeMismatch,
+        Fingerprints.serialHex(leaf.getSerialNumber()), Fingerprints.sha256Hex(leaf), notBefore, notAfter);
+  }
+
+  /** Rules 2-5 against {@code snapshot}: run at the handshake and again on every registry change. */
+  public Resolution resolve(PresentedChain p, RegistrySnapshot snapshot) {
+    if (!p.usable) {
       return Resolution.refused(Failure.NO_CLIENT_CERT, null);
     }
-    TenantCa ca = PeerChain.issuingCa(chain, trust, snapshot);
+    TenantCa ca = p.caSpki != null ? snapshot.caBySpki(p.caSpki) : p.caKeyId != null ? snapshot.caByKeyId(p.caKeyId)
+        : null;
     Tenant tenant = ca == null ? null : snapshot.tenant(ca.tenantId());
     if (tenant == null) {
       return Resolution.refused(Failure.UNKNOWN_CA, null);
@@ -53,28 +97,20 @@ public final class IdentityResolver {
     if (!ca.active()) {
       return Resolution.refused(Failure.CA_DISABLED, slug);
     }
-    X509Certificate leaf = chain.get(0);
-    String subject = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253);
-    ComponentName name = ComponentName.parse(singleCn(subject), naming.trustDomain());
+    ComponentName name = p.name;
     if (name == null) {
       return Resolution.refused(Failure.BAD_CN, slug);
     }
     if (!name.tenantSlug().equals(slug)) {
       return Resolution.refused(Failure.TENANT_MISMATCH, slug);
     }
-    Sans sans = sans(leaf);
-    if (sans == null || !sans.dnsWithin(slug + "." + naming.trustDomain())) {
-      return Resolution.refused(sans == null ? Failure.BAD_CN : Failure.TENANT_MISMATCH, slug);
+    if (p.dnsSans == null || !p.dnsWithin(slug + "." + naming.trustDomain())) {
+      return Resolution.refused(p.dnsSans == null ? Failure.BAD_CN : Failure.TENANT_MISMATCH, slug);
     }
-    SpiffeId spiffe = null;
-    if (!sans.spiffe().isEmpty()) {
-      spiffe = sans.spiffe().size() == 1 ? SpiffeId.parse(sans.spiffe().get(0)) : null;
-      if (spiffe == null || !agrees(spiffe, name)) {
-        return Resolution.refused(Failure.SPIFFE_MISMATCH, slug);
-      }
+    if (p.spiffeMismatch) {
+      return Resolution.refused(Failure.SPIFFE_MISMATCH, slug);
     }
-    String serial = Fingerprints.serialHex(leaf.getSerialNumber());
-    if (snapshot.isRevoked(serial)) {
+    if (snapshot.isRevoked(p.serialHex)) {
       return Resolution.refused(Failure.REVOKED, slug);
     }
     if (!tenant.active()) {
@@ -83,9 +119,9 @@ public final class IdentityResolver {
     if (!tenantPin.isEmpty() && !tenantPin.contains(slug)) {
       return Resolution.refused(Failure.PINNED_TENANT, slug);
     }
-    String type = spiffe != null ? spiffe.componentType() : ComponentTypes.fromComponentId(name.componentId());
+    String type = p.spiffeType != null ? p.spiffeType : ComponentTypes.fromComponentId(name.componentId());
     return Resolution.accepted(ClientIdentity.of(tenant.id(), slug, name.partitionId(), name.componentId(), type,
-        Fingerprints.sha256Hex(leaf), serial, subject, spiffe == null ? null : spiffe.uri(), ca.spkiSha256()));
+        p.sha256, p.serialHex, p.subject, p.spiffeUri, ca.spkiSha256()));
   }
 
   private boolean agrees(SpiffeId id, ComponentName name) {
@@ -114,14 +150,6 @@ public final class IdentityResolver {
   }
 
   private record Sans(List<String> dns, List<String> spiffe) {
-    boolean dnsWithin(String domain) {
-      for (String d : dns) {
-        if (!d.endsWith("." + domain)) {
-          return false;
-        }
-      }
-      return true;
-    }
   }
 
   /** DNS and spiffe:// URI SANs; null when the extension cannot be parsed. */

@@ -4,7 +4,10 @@ import io.tenantgate.pki.Fingerprints;
 import io.tenantgate.pki.KeyIdentifiers;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.TenantCa;
+import java.io.ByteArrayInputStream;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +18,14 @@ import java.util.List;
  * sends only its leaf gets its tenant CA completed from the registry by key identifier.
  */
 final class PeerChain {
+  private static final ThreadLocal<CertificateFactory> FACTORY = ThreadLocal.withInitial(() -> {
+    try {
+      return CertificateFactory.getInstance("X.509");
+    } catch (CertificateException e) {
+      throw new IllegalStateException("X.509 is missing from this JDK", e);
+    }
+  });
+
   private PeerChain() {
   }
 
@@ -25,6 +36,28 @@ final class PeerChain {
         return List.of();
       }
       out.add(x);
+    }
+    return out;
+  }
+
+  /**
+   * The chain as fresh X.509 objects parsed from each certificate's encoding; empty when one is not
+   * X.509 or does not parse. The JDK's certificate factory shares the parsed object among equal
+   * encodings it saw recently, and a TLS engine's own lazily parsed copies stay unparsed (OpenSSL's
+   * session keeps them, with whatever they parsed, for as long as the connection lives).
+   */
+  static List<X509Certificate> parsed(List<? extends Certificate> chain) {
+    List<X509Certificate> out = new ArrayList<>(chain.size());
+    try {
+      CertificateFactory factory = FACTORY.get();
+      for (Certificate c : chain) {
+        if (!(c instanceof X509Certificate)) {
+          return List.of();
+        }
+        out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(c.getEncoded())));
+      }
+    } catch (CertificateException | RuntimeException e) {
+      return List.of();
     }
     return out;
   }

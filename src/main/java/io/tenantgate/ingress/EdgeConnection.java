@@ -1,10 +1,12 @@
 package io.tenantgate.ingress;
 
+import io.tenantgate.identity.IdentityStamp;
+import io.tenantgate.identity.PresentedChain;
 import io.tenantgate.identity.Resolution;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
-import java.security.cert.Certificate;
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -16,11 +18,17 @@ import java.util.Set;
 final class EdgeConnection {
   final HttpConnection http;
   final String peerHost;
-  /** The chain the client sent, kept to re-resolve the identity when the registry changes. */
-  final List<Certificate> peerChain;
+  /** What the client's chain says, kept to re-resolve the identity when the registry changes. */
+  final PresentedChain presented;
   Resolution resolution;
-  /** Requests and streams in flight on this connection. */
-  final Set<Exchange> active = new LinkedHashSet<>();
+  /** The registry snapshot version {@link #resolution} was made under. */
+  long registryVersion;
+  /**
+   * Requests and streams in flight: the one an HTTP/1.1 connection has at a time needs no set (so an
+   * idle or keep-alive connection allocates none); the set holds concurrent HTTP/2 streams beyond it.
+   */
+  private Exchange activeOne;
+  private Set<Exchange> activeMore;
   /** Requests served by edge mounts (they bypass Exchange); a WebSocket upgrade pins the connection. */
   int mountedActive;
   boolean upgraded;
@@ -33,21 +41,17 @@ final class EdgeConnection {
   /** The tenant's quota (null for a refused identity), and whether this connection holds one of its slots. */
   io.tenantgate.quota.TenantQuota quota;
   boolean holdsConnectionSlot;
-  /** The signed tenant assertion in use on this connection, and when to sign a fresh one. */
-  Future<String> assertion;
-  long assertionRefreshNanos;
+  /** The identity's headers and signed assertion stamped on this connection's requests, and when to renew them. */
+  Future<IdentityStamp> stamp;
+  long stampRefreshNanos;
 
-  EdgeConnection(HttpConnection http, List<Certificate> peerChain, Resolution resolution, long nowNanos) {
+  EdgeConnection(HttpConnection http, PresentedChain presented, Resolution resolution, long registryVersion,
+      long nowNanos) {
     this.http = http;
-    this.peerChain = peerChain;
-    long notAfter = Long.MAX_VALUE;
-    for (Certificate c : peerChain) {
-      if (c instanceof java.security.cert.X509Certificate x) {
-        notAfter = Math.min(notAfter, x.getNotAfter().getTime());
-      }
-    }
-    this.notAfterMillis = notAfter;
+    this.presented = presented;
+    this.notAfterMillis = presented.notAfterMillis();
     this.resolution = resolution;
+    this.registryVersion = registryVersion;
     this.lastActivityNanos = nowNanos;
     this.peerHost = http.remoteAddress() == null ? "unknown" : http.remoteAddress().hostAddress();
   }
@@ -57,7 +61,7 @@ final class EdgeConnection {
     io.vertx.core.json.JsonObject j = new io.vertx.core.json.JsonObject().put("tenant", resolution.tenantSlug())
         .put("peer", peerHost).put("tls", http.sslSession() == null ? "unknown" : http.sslSession().getProtocol())
         .put("opened_at", java.time.Instant.ofEpochMilli(openedAtMillis).toString())
-        .put("active_streams", active.size() + mountedActive).put("websocket", upgraded);
+        .put("active_streams", activeCount() + mountedActive).put("websocket", upgraded);
     if (resolution.isAccepted()) {
       var id = resolution.identity();
       j.put("component_id", id.componentId()).put("component_type", id.componentType())
@@ -73,16 +77,43 @@ final class EdgeConnection {
   }
 
   void streamStarted(Exchange ex, long nowNanos) {
-    active.add(ex);
+    if (activeOne == null) {
+      activeOne = ex;
+    } else {
+      if (activeMore == null) {
+        activeMore = new HashSet<>();
+      }
+      activeMore.add(ex);
+    }
     lastActivityNanos = nowNanos;
   }
 
   void streamEnded(Exchange ex, long nowNanos) {
-    active.remove(ex);
+    if (activeOne == ex) {
+      activeOne = null;
+    } else if (activeMore != null) {
+      activeMore.remove(ex);
+    }
     lastActivityNanos = nowNanos;
   }
 
+  /** A copy of the exchanges in flight (safe to fail them while iterating). */
+  List<Exchange> activeExchanges() {
+    List<Exchange> all = new ArrayList<>(activeCount());
+    if (activeOne != null) {
+      all.add(activeOne);
+    }
+    if (activeMore != null) {
+      all.addAll(activeMore);
+    }
+    return all;
+  }
+
+  int activeCount() {
+    return (activeOne == null ? 0 : 1) + (activeMore == null ? 0 : activeMore.size());
+  }
+
   boolean idleSince(long deadlineNanos) {
-    return active.isEmpty() && mountedActive == 0 && !upgraded && lastActivityNanos - deadlineNanos < 0;
+    return activeCount() == 0 && mountedActive == 0 && !upgraded && lastActivityNanos - deadlineNanos < 0;
   }
 }

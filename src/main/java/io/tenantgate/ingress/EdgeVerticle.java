@@ -5,11 +5,13 @@ import io.tenantgate.config.LimitsConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.ErrorReplies;
 import io.tenantgate.error.Failure;
-import io.tenantgate.identity.AssertionSigner;
+import io.tenantgate.identity.AssertionCache;
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.HandshakeFailures;
+import io.tenantgate.identity.IdentityStamp;
+import io.tenantgate.identity.PresentedChain;
 import io.tenantgate.identity.Resolution;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -25,7 +27,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.ServerSSLOptions;
 import java.security.cert.Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +162,7 @@ public final class EdgeVerticle extends VerticleBase {
 
   private void endOpenStreams() {
     for (EdgeConnection ec : List.copyOf(connections.values())) {
-      for (Exchange ex : List.copyOf(ec.active)) {
+      for (Exchange ex : ec.activeExchanges()) {
         ex.fail(Failure.SHUTTING_DOWN, null);
       }
     }
@@ -184,9 +185,10 @@ public final class EdgeVerticle extends VerticleBase {
       return;
     }
     FlushCoalescing.install(conn);
-    List<Certificate> chain = peerChain(conn);
-    Resolution r = resolve(chain);
-    EdgeConnection ec = new EdgeConnection(conn, chain, r, System.nanoTime());
+    PresentedChain presented = settings.resolver().present(peerChain(conn), settings.trustManager().trust());
+    RegistrySnapshot snapshot = settings.registry().snapshot();
+    Resolution r = resolve(presented, snapshot);
+    EdgeConnection ec = new EdgeConnection(conn, presented, r, snapshot.version(), System.nanoTime());
     connections.put(conn, ec);
     boolean overCap = false;
     if (r.isAccepted()) {
@@ -244,28 +246,20 @@ public final class EdgeVerticle extends VerticleBase {
   private static List<Certificate> peerChain(HttpConnection conn) {
     try {
       List<Certificate> chain = conn.peerCertificates();
-      return chain == null ? List.of() : List.copyOf(chain);
+      return chain == null ? List.of() : chain;
     } catch (SSLPeerUnverifiedException e) {
       return List.of();
     }
   }
 
-  private Resolution resolve(List<Certificate> chain) {
-    Resolution r = settings.resolver().resolve(chain, settings.trustManager().trust(), settings.registry().snapshot());
-    // a resumed TLS session skips the handshake's chain check (DESIGN.md rule 1): a ticket must not
-    // carry a certificate past its validity
-    return r.isAccepted() && !withinValidity(chain, System.currentTimeMillis())
+  /**
+   * The identity rules on a presented chain, plus its validity: a resumed TLS session skips the
+   * handshake's chain check (DESIGN.md rule 1), and a ticket must not carry a certificate past it.
+   */
+  private Resolution resolve(PresentedChain presented, RegistrySnapshot snapshot) {
+    Resolution r = settings.resolver().resolve(presented, snapshot);
+    return r.isAccepted() && !presented.withinValidity(System.currentTimeMillis())
         ? Resolution.refused(Failure.EXPIRED, r.tenantSlug()) : r;
-  }
-
-  private static boolean withinValidity(List<Certificate> chain, long nowMillis) {
-    for (Certificate c : chain) {
-      if (c instanceof java.security.cert.X509Certificate x
-          && (x.getNotAfter().getTime() < nowMillis || x.getNotBefore().getTime() > nowMillis)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private void onRequest(HttpServerRequest req) {
@@ -312,17 +306,16 @@ public final class EdgeVerticle extends VerticleBase {
     if (!quotaGate.admit(ex)) {
       return;
     }
-    ClientIdentity identity = conn.resolution.identity();
-    assertion(conn).onComplete(signed -> {
-      if (signed.failed()) {
-        ex.fail(Failure.INTERNAL, signed.cause());
+    stamp(conn).onComplete(stamp -> {
+      if (stamp.failed()) {
+        ex.fail(Failure.INTERNAL, stamp.cause());
         return;
       }
       try {
         if (!grpc && isWebSocketUpgrade(req)) {
-          webSocketRelay.forward(ex, route, identity, signed.result());
+          webSocketRelay.forward(ex, route, stamp.result());
         } else {
-          httpRelay.forward(ex, route, identity, signed.result());
+          httpRelay.forward(ex, route, stamp.result());
         }
       } catch (RuntimeException e) {
         // a throw here would be swallowed by the future and leave the exchange unanswered
@@ -332,22 +325,31 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   /**
-   * The connection's tenant assertion: signed once per connection off the event loop, signed again
-   * once 80 % of its lifetime has passed, so requests never carry an expired one.
+   * The headers the connection's identity stamps on requests, with its tenant assertion: one per client
+   * certificate, shared by its connections through the cache and signed off the event loop; asked for
+   * again once 80 % of the assertion's lifetime has passed, so requests never carry an expired one.
    */
-  private Future<String> assertion(EdgeConnection conn) {
-    AssertionSigner signer = settings.assertions();
-    if (signer == null) {
-      return Future.succeededFuture(null);
-    }
+  private Future<IdentityStamp> stamp(EdgeConnection conn) {
     long now = System.nanoTime();
-    if (conn.assertion == null || conn.assertion.failed() || now - conn.assertionRefreshNanos >= 0) {
-      ClientIdentity identity = conn.resolution.identity();
-      conn.assertion = vertx.executeBlocking(() -> signer.sign(identity, Instant.now()), false);
-      conn.assertionRefreshNanos = now + signer.ttl().toNanos() * 4 / 5;
-      settings.metrics().assertionSigned(identity.tenantSlug());
+    if (conn.stamp != null && !conn.stamp.failed() && now - conn.stampRefreshNanos < 0) {
+      return conn.stamp;
     }
-    return conn.assertion;
+    ClientIdentity identity = conn.resolution.identity();
+    AssertionCache<IdentityStamp> cache = settings.assertions();
+    if (cache == null) {
+      conn.stamp = Future.succeededFuture(IdentityStamp.of(identity, null));
+      conn.stampRefreshNanos = now + Long.MAX_VALUE / 2;
+      return conn.stamp;
+    }
+    AssertionCache.Lease<IdentityStamp> lease = cache.lease(identity, conn.registryVersion, now,
+        task -> vertx.executeBlocking(task, false).toCompletionStage(),
+        () -> settings.metrics().assertionSigned(identity.tenantSlug()));
+    java.util.concurrent.CompletableFuture<IdentityStamp> signed = lease.assertion();
+    // a signature another loop started completes there: its result is handed back to this loop
+    conn.stamp = signed.isDone() && !signed.isCompletedExceptionally()
+        ? Future.succeededFuture(signed.join()) : Future.fromCompletionStage(signed, context);
+    conn.stampRefreshNanos = lease.refreshAtNanos();
+    return conn.stamp;
   }
 
   /** Mounted requests count as activity for the idle sweep; a WebSocket pins its connection. */
@@ -390,12 +392,14 @@ public final class EdgeVerticle extends VerticleBase {
       if (!ec.resolution.isAccepted()) {
         continue;
       }
-      Resolution now = resolve(ec.peerChain);
+      RegistrySnapshot current = settings.registry().snapshot();
+      Resolution now = resolve(ec.presented, current);
       if (now.isAccepted()) {
         if (!now.identity().equals(ec.resolution.identity())) {
-          ec.assertion = null;
+          ec.stamp = null;
         }
         ec.resolution = now;
+        ec.registryVersion = current.version();
         continue;
       }
       ec.resolution = now;

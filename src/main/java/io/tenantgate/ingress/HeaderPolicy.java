@@ -1,7 +1,9 @@
 package io.tenantgate.ingress;
 
+import io.netty.util.AsciiString;
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.IdentityHeaders;
+import io.tenantgate.identity.IdentityStamp;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,18 +23,38 @@ final class HeaderPolicy {
       "content-length", "http2-settings", "expect");
   /** Forwarding headers only the gateway may write (besides every {@code x-forwarded-*}). */
   private static final Set<String> FORWARDING = Set.of("x-real-ip", "forwarded", "x-original-forwarded-for");
+  /** Names (and the constant values) the gateway sets on every request, hashed once. */
+  private static final AsciiString TE = AsciiString.cached("te");
+  private static final AsciiString TRAILERS = AsciiString.cached("trailers");
+  private static final AsciiString REQUEST_ID = AsciiString.cached(RequestMeta.REQUEST_ID);
+  private static final AsciiString TRACEPARENT = AsciiString.cached(RequestMeta.TRACEPARENT);
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
 
   private HeaderPolicy() {
   }
 
   /**
-   * Builds the upstream request headers.
+   * Builds the upstream request headers, preparing the identity's stamp on the spot (the request path
+   * uses a stamp prepared once per certificate: {@link #forUpstream(MultiMap, IdentityStamp, RequestMeta, boolean)}).
    *
    * @param assertion the signed tenant assertion, or null when assertions are off
    * @param keepTe whether {@code te: trailers} travels on (gRPC needs it)
    */
   static MultiMap forUpstream(MultiMap in, ClientIdentity identity, String assertion, RequestMeta meta,
       boolean keepTe) {
+    return forUpstream(in, IdentityStamp.of(identity, assertion), meta, keepTe);
+  }
+
+  /**
+   * Builds the upstream request headers: the client's minus everything stripped, then the stamp's
+   * trusted headers and the forwarding ones set over them.
+   *
+   * @param keepTe whether {@code te: trailers} travels on (gRPC needs it)
+   */
+  static MultiMap forUpstream(MultiMap in, IdentityStamp stamp, RequestMeta meta, boolean keepTe) {
     Set<String> named = connectionNamed(in);
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : in) {
@@ -46,20 +68,15 @@ final class HeaderPolicy {
       out.add(n, h.getValue());
     }
     if (keepTe && "trailers".equalsIgnoreCase(in.get("te"))) {
-      out.set("te", "trailers");
+      out.set(TE, TRAILERS);
     }
-    for (Map.Entry<String, String> h : identity.headers()) {
-      out.set(h.getKey(), h.getValue());
-    }
-    if (assertion != null) {
-      out.set(IdentityHeaders.TENANT_ASSERTION, assertion);
-    }
-    out.set(RequestMeta.REQUEST_ID, meta.requestId());
-    out.set(RequestMeta.TRACEPARENT, meta.traceparent());
-    out.set("x-forwarded-for", meta.peerHost());
-    out.set("x-forwarded-proto", "https");
+    stamp.stampOnto(out);
+    out.set(REQUEST_ID, meta.requestId());
+    out.set(TRACEPARENT, meta.traceparent());
+    out.set(X_FORWARDED_FOR, meta.peerHost());
+    out.set(X_FORWARDED_PROTO, HTTPS);
     if (meta.authority() != null) {
-      out.set("x-forwarded-host", meta.authority());
+      out.set(X_FORWARDED_HOST, meta.authority());
     }
     return out;
   }

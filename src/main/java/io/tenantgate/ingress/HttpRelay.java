@@ -3,7 +3,7 @@ package io.tenantgate.ingress;
 import io.tenantgate.config.LimitsConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.Failure;
-import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.identity.IdentityStamp;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
@@ -34,7 +34,7 @@ final class HttpRelay {
     this.limits = limits;
   }
 
-  void forward(Exchange ex, RouteConfig route, ClientIdentity identity, String assertion) {
+  void forward(Exchange ex, RouteConfig route, IdentityStamp stamp) {
     HttpServerRequest req = ex.req;
     long declared = contentLength(req);
     if (!ex.grpc && limits.maxBodySize() > 0 && declared > limits.maxBodySize()) {
@@ -42,7 +42,7 @@ final class HttpRelay {
       return;
     }
     HttpClient client = ex.grpc ? upstreams.grpc(route) : upstreams.plain(route);
-    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, ex.grpc);
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), stamp, ex.meta, ex.grpc);
     RequestOptions options = new RequestOptions()
         .setMethod(req.method())
         .setHost(route.upstream().getHost())

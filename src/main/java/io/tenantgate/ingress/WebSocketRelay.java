@@ -3,7 +3,7 @@ package io.tenantgate.ingress;
 import io.tenantgate.config.LimitsConfig;
 import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.Failure;
-import io.tenantgate.identity.ClientIdentity;
+import io.tenantgate.identity.IdentityStamp;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.WebSocket;
@@ -28,14 +28,14 @@ final class WebSocketRelay {
     this.limits = limits;
   }
 
-  void forward(Exchange ex, RouteConfig route, ClientIdentity identity, String assertion) {
+  void forward(Exchange ex, RouteConfig route, IdentityStamp stamp) {
     HttpServerRequest req = ex.req;
     Failure refused = WebSocketHandshake.check(req.method(), req.version(), HttpRelay.originForm(req), req.headers());
     if (refused != null) {
       ex.fail(refused, null);
       return;
     }
-    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), identity, assertion, ex.meta, false);
+    MultiMap headers = HeaderPolicy.forUpstream(req.headers(), stamp, ex.meta, false);
     for (String n : new String[] {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions"}) {
       headers.remove(n);
     }

@@ -6,11 +6,13 @@ import io.tenantgate.admin.EnrollmentVerticle;
 import io.tenantgate.bridge.NatsBridge;
 import io.tenantgate.config.GatewayConfig;
 import io.tenantgate.config.RegistryConfig;
+import io.tenantgate.identity.AssertionCache;
 import io.tenantgate.identity.AssertionSigner;
 import io.tenantgate.identity.EdgeHandler;
 import io.tenantgate.identity.EdgeTlsOptions;
 import io.tenantgate.identity.EdgeTrustManager;
 import io.tenantgate.identity.IdentityResolver;
+import io.tenantgate.identity.IdentityStamp;
 import io.tenantgate.identity.TlsMaterial;
 import io.tenantgate.ingress.EdgeSettings;
 import io.tenantgate.ingress.EdgeVerticle;
@@ -118,6 +120,18 @@ public final class Gateway {
     return gw.deploy(config).map(v -> gw).recover(err -> gw.close().transform(x -> Future.failedFuture(err)));
   }
 
+  /** One assertion per client certificate, shared by the edge instances; its hits and misses are counted. */
+  private static AssertionCache<IdentityStamp> assertionCache(GatewayConfig config, AssertionSigner signer,
+      GatewayMetrics metrics) {
+    AssertionCache<IdentityStamp> cache = new AssertionCache<>(signer, config.assertion().cacheMaxEntries(),
+        IdentityStamp::of);
+    String what = "connections given a shared signed assertion (hit) or one signed for them (miss)";
+    metrics.counterOf("tenantgate.assertions.cache", what, cache, AssertionCache::hits, "result", "hit");
+    metrics.counterOf("tenantgate.assertions.cache", what, cache, AssertionCache::misses, "result", "miss");
+    metrics.gaugeOf("tenantgate.assertions.cache.entries", "client certificates with a cached assertion", cache::size);
+    return cache;
+  }
+
   /** The configured store: the file registry, or Postgres (which reads its master key here). */
   private static TenantRegistry registry(Vertx vertx, RegistryConfig config, boolean needsMasterKey) {
     return switch (config.store()) {
@@ -152,7 +166,8 @@ public final class Gateway {
       activations = new io.tenantgate.tenant.PackageActivations(vertx, pg.database().pool(), 1_000, 100_000);
     }
     var activated = activations;
-    EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertions, metrics, accessLog,
+    AssertionCache<IdentityStamp> assertionCache = assertions == null ? null : assertionCache(config, assertions, metrics);
+    EdgeSettings settings = new EdgeSettings(config, tls, registry, trustManager, resolver, assertionCache, metrics, accessLog,
         mounts, edgeBound, activated == null ? serial -> { } : activated::seen, quotas, tickets);
     int instances = config.edge().effectiveInstances();
     int edgeListenPort = EdgeVerticle.listenPort(config.edge().port());

@@ -75,7 +75,7 @@ final class TlsReloader {
       for (int i = 0; i < events.length; i++) {
         int at = i;
         metrics.counterOf("tenantgate.tls.tickets", "TLS session tickets issued, resumed and refused (full handshake)",
-            "event", events[i], tickets, t -> t.stats()[at]);
+            tickets, t -> t.stats()[at], "event", events[i]);
       }
     }
     return this;
@@ -145,9 +145,15 @@ final class TlsReloader {
     }
     var previousTrust = trustManager.trust();
     var options = EdgeTlsOptions.sslOptions(config, next, trustManager);
-    // every instance: whichever bound the shared listener first is the one whose SSL context is used
-    return Future.all(edges.stream().map(e -> e.updateTls(options)).toList())
-        .map(all -> all.list().contains(Boolean.TRUE))
+    // every instance: whichever bound the shared listener first is the one whose SSL context is used.
+    // One after the other: instances sharing a listener all forward to that one server, and Vert.x
+    // 5.0.7's NetServerImpl.updateSSLOptions retries an update that meets one in progress by calling
+    // itself again, which recursed until StackOverflowError when the instances asked at once.
+    Future<Boolean> sequence = Future.succeededFuture(false);
+    for (EdgeVerticle edge : edges) {
+      sequence = sequence.compose(any -> edge.updateTls(options).map(u -> any || u));
+    }
+    return sequence
         .onFailure(err -> trustManager.replaceTrust(previousTrust))
         .map(updated -> {
           // only now: a reload refused by the SSL layer must not leave new roots behind

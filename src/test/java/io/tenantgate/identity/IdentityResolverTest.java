@@ -560,4 +560,54 @@ class IdentityResolverTest {
     IdentityResolver pinned = new IdentityResolver(IdentityConfig.defaults(), List.of("globex", "acme"));
     accepted(pinned.resolve(List.of(acmeAgent.certificate(), acmeCa.certificate()), trust, standard()));
   }
+
+  // ---- presented once, resolved on every registry change --------------------------------
+
+  @Test
+  void aChainPresentedOnceIsResolvedAgainstEachNewSnapshot() {
+    List<X509Certificate> chain = List.of(acmeAgent.certificate(), acmeCa.certificate());
+    PresentedChain presented = resolver.present(chain, trust);
+    ClientIdentity id = accepted(resolver.resolve(presented, standard()));
+    assertEquals(accepted(resolver.resolve(chain, trust, standard())), id);
+    assertEquals(Math.min(acmeAgent.certificate().getNotAfter().getTime(), acmeCa.certificate().getNotAfter().getTime()),
+        presented.notAfterMillis());
+
+    assertRefused(Failure.REVOKED, "acme", resolver.resolve(presented, registry(List.of(acme, globex),
+        List.of(ca(acmeCa, acme, TenantStatus.ACTIVE)), List.of(id.serialHex()))));
+    Tenant suspended = new Tenant(acme.id(), "acme", "Acme", TenantStatus.SUSPENDED);
+    assertRefused(Failure.TENANT_SUSPENDED, "acme", resolver.resolve(presented, registry(List.of(suspended),
+        List.of(ca(acmeCa, suspended, TenantStatus.ACTIVE)), List.of())));
+    assertRefused(Failure.CA_DISABLED, "acme", resolver.resolve(presented, registry(List.of(acme),
+        List.of(ca(acmeCa, acme, TenantStatus.DISABLED)), List.of())));
+    assertRefused(Failure.UNKNOWN_CA, null, resolver.resolve(presented, RegistrySnapshot.empty()));
+    assertEquals(id, accepted(resolver.resolve(presented, standard())));
+  }
+
+  @Test
+  void aLeafOnlyChainIsCompletedFromTheRegistryOnEachResolution() {
+    PresentedChain presented = resolver.present(List.of(acmeAgent.certificate()), trust);
+    accepted(resolver.resolve(presented, standard()));
+    assertRefused(Failure.UNKNOWN_CA, null, resolver.resolve(presented, registry(List.of(acme, globex),
+        List.of(ca(globexCa, globex, TenantStatus.ACTIVE)), List.of())));
+  }
+
+  @Test
+  void presentingTheEnginesLazyCertificatesLeavesThemUnparsed() throws Exception {
+    // OpenSSL's session keeps these for the connection's life: whatever they parse stays with it
+    var leaf = new io.netty.handler.ssl.util.LazyX509Certificate(acmeAgent.certificate().getEncoded());
+    var mid = new io.netty.handler.ssl.util.LazyX509Certificate(acmeCa.certificate().getEncoded());
+    PresentedChain presented = resolver.present(List.of(leaf, mid), trust);
+    ClientIdentity id = accepted(resolver.resolve(presented, standard()));
+    assertEquals(Fingerprints.sha256Hex(acmeAgent.certificate()), id.certSha256());
+    java.lang.reflect.Field wrapped = leaf.getClass().getDeclaredField("wrapped");
+    wrapped.setAccessible(true);
+    assertNull(wrapped.get(leaf), "the leaf was parsed in place");
+    assertNull(wrapped.get(mid), "the CA certificate was parsed in place");
+  }
+
+  @Test
+  void anUnparseableEncodingIsNoClientCert() throws Exception {
+    var garbage = new io.netty.handler.ssl.util.LazyX509Certificate(new byte[] {0x30, 0x03, 0x02, 0x01, 0x01});
+    assertRefused(Failure.NO_CLIENT_CERT, null, resolver.resolve(resolver.present(List.of(garbage), trust), standard()));
+  }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * X-Tenant-Assertion verified the way core would: a standard JOSE library (jjwt) and the JWKS served
- * on the ops port. Signed once per connection, never per request.
+ * on the ops port. Signed once per client certificate (shared by its connections), never per request.
  */
 class AssertionIT {
   private static Vertx vertx;
@@ -91,9 +91,10 @@ class AssertionIT {
   }
 
   @Test
-  void oneSignaturePerConnectionNotPerRequest() {
+  void oneSignaturePerCertificateSharedByItsConnectionsNotPerRequest() {
     ClientCert agent = pki.component(pki.globexCa, "agent-count", "globex");
     double before = signed("globex");
+    double hits = cache("hit");
     HttpClient h2 = gw.h2(agent);
     for (int i = 0; i < 20; i++) {
       assertEquals(200, get(h2, "/count/" + i).status());
@@ -101,8 +102,43 @@ class AssertionIT {
     assertEquals(before + 1, signed("globex"), "20 requests on one connection, one signature");
     assertEquals(1, gw.core.seen().stream().filter(s -> s.path().startsWith("/count/"))
         .map(s -> s.header("x-tenant-assertion")).distinct().count());
+    String first = gw.core.last().header("x-tenant-assertion");
     assertEquals(200, get(gw.h1(agent), "/count/other-connection").status());
-    assertEquals(before + 2, signed("globex"));
+    assertEquals(before + 1, signed("globex"), "another connection of the same certificate signs nothing");
+    assertEquals(first, gw.core.last().header("x-tenant-assertion"));
+    assertEquals(hits + 1, cache("hit"));
+
+    ClientCert sameNameNewCert = pki.component(pki.globexCa, "agent-count", "globex");
+    assertEquals(200, get(gw.h1(sameNameNewCert), "/count/new-certificate").status());
+    assertEquals(before + 2, signed("globex"), "a different certificate never shares, even for the same component");
+    String other = gw.core.last().header("x-tenant-assertion");
+    assertNotEquals(first, other);
+    assertEquals(gw.core.last().header("x-client-cert-sha256"), verify(other, jwks()).getPayload().get("cert_sha256"));
+  }
+
+  @Test
+  void aRegistryChangeGivesTheCertificatesNextConnectionAFreshAssertion() {
+    ClientCert agent = pki.component(pki.acmeCa, "agent-registry", "acme");
+    ClientCert unrelated = pki.component(pki.acmeCa, "agent-revoked-meanwhile", "acme");
+    assertEquals(200, get(gw.h1(agent), "/registry/before").status());
+    String before = gw.core.last().header("x-tenant-assertion");
+    long version = gw.gateway.registry().snapshot().version();
+    gw.writeRegistry(pki.registry().revoke(unrelated.serialHex(), "test", Instant.now()));
+    try {
+      Await.until(() -> gw.gateway.registry().snapshot().version() != version, java.time.Duration.ofSeconds(5),
+          "registry change");
+      double signedBefore = signed("acme");
+      assertEquals(200, get(gw.h1(agent), "/registry/after").status());
+      String after = gw.core.last().header("x-tenant-assertion");
+      assertNotEquals(before, after, "an assertion signed under the previous registry is not reused");
+      assertEquals(signedBefore + 1, signed("acme"));
+      JwkSet keys = jwks();
+      assertEquals(verify(before, keys).getPayload().get("cert_sha256"), verify(after, keys).getPayload().get("cert_sha256"));
+    } finally {
+      gw.writeRegistry(pki.registry());
+      Await.until(() -> !gw.gateway.registry().snapshot().isRevoked(unrelated.serialHex()),
+          java.time.Duration.ofSeconds(5), "reset");
+    }
   }
 
   @Test
@@ -122,6 +158,11 @@ class AssertionIT {
 
   private double signed(String tenant) {
     return gw.gateway.metrics().count("tenantgate.assertions.signed", "tenant", tenant);
+  }
+
+  private double cache(String result) {
+    var c = gw.gateway.metrics().registry().find("tenantgate.assertions.cache").tags("result", result).functionCounter();
+    return c == null ? 0 : c.count();
   }
 
   private JwkSet jwks() {

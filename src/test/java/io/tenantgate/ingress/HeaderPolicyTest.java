@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.identity.ClientIdentity;
 import io.tenantgate.identity.IdentityHeaders;
+import io.tenantgate.identity.IdentityStamp;
 import io.vertx.core.MultiMap;
 import java.util.List;
 import java.util.Locale;
@@ -257,5 +258,38 @@ class HeaderPolicyTest {
     MultiMap out = HeaderPolicy.forUpstream(headers("X-Tenant-Assertion", "forged"), IDENTITY, "signed.jws.token", META,
         false);
     assertEquals(List.of("signed.jws.token"), out.getAll("x-tenant-assertion"));
+  }
+
+  @Test
+  void oneStampPreparedOnceServesEveryRequestAndStillReplacesWhatEachClaims() {
+    IdentityStamp stamp = IdentityStamp.of(IDENTITY, "signed.jws.token");
+    MultiMap first = HeaderPolicy.forUpstream(headers("X-Tenant-Slug", "globex", "x-tenant-assertion", "forged"), stamp,
+        META, false);
+    MultiMap second = HeaderPolicy.forUpstream(headers("X_Tenant_Id", "00000000-0000-0000-0000-000000000000",
+        "accept", "*/*"), stamp, new RequestMeta("req-43", META.traceparent(), "198.51.100.9", null), false);
+
+    for (MultiMap out : List.of(first, second)) {
+      for (Map.Entry<String, String> h : IDENTITY.headers()) {
+        assertEquals(List.of(h.getValue()), out.getAll(h.getKey()), h.getKey());
+      }
+      assertEquals(List.of("signed.jws.token"), out.getAll("x-tenant-assertion"));
+      assertFalse(anyValueIs(out, "globex"));
+      assertFalse(anyValueIs(out, "forged"));
+    }
+    assertEquals("req-42", first.get("x-request-id"));
+    assertEquals("req-43", second.get("x-request-id"));
+    assertEquals(List.of("198.51.100.9"), second.getAll("x-forwarded-for"));
+    assertFalse(second.contains("x-forwarded-host"));
+    assertEquals("*/*", second.get("accept"));
+  }
+
+  @Test
+  void theStampedPathBuildsExactlyWhatTheIdentityPathBuilds() {
+    MultiMap in = headers("Accept", "*/*", "X-Tenant-Id", "forged", "TE", "trailers", "X-Forwarded-For", "6.6.6.6");
+    MultiMap viaIdentity = HeaderPolicy.forUpstream(in, IDENTITY, "signed.jws.token", META, true);
+    MultiMap viaStamp = HeaderPolicy.forUpstream(in, IdentityStamp.of(IDENTITY, "signed.jws.token"), META, true);
+    assertEquals(viaIdentity.entries().stream().map(e -> e.getKey() + ": " + e.getValue()).toList(),
+        viaStamp.entries().stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
+    assertEquals("trailers", viaStamp.get("te"));
   }
 }
