@@ -3,7 +3,7 @@
 # gateway's memory, file descriptors, threads and error counts sampled over time (bench/README.md).
 #
 #   bench/soak.sh [--duration 30m] [--sample 30s] [--smoke] [--tenants 12] [--certs-per-tenant 4]
-#                 [--rate-scale 1] [--flood-rps 5] [--max-heap-slope MIB] [--out DIR] [--keep]
+#                 [--rate-scale 1] [--flood-rps 5] [--max-heap-slope MIB] [--max-fd-slope N] [--out DIR] [--keep]
 #                 [-- LOADGEN-SOAK-OPTIONS...]
 #
 # Starts on loopback: the trivial upstream (h1 + gRPC echo), tenantgate with the NATS bridge on the
@@ -26,7 +26,8 @@ tenants=12
 certs_per_tenant=4
 rate_scale=1
 flood_rps=5
-max_heap_slope=0
+max_heap_slope=4      # MiB of old generation (after a full GC) per 10 min over the second half; 0 = report only
+max_fd_slope=50       # open fds per 10 min over the second half; 0 = report only
 out="$root/target/soak"
 keep=0
 smoke=0
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
     --rate-scale) rate_scale="$2"; shift ;;
     --flood-rps) flood_rps="$2"; shift ;;
     --max-heap-slope) max_heap_slope="$2"; shift ;;
+    --max-fd-slope) max_fd_slope="$2"; shift ;;
     --out) out="$2"; shift ;;
     --keep) keep=1 ;;
     --) shift; extra=("$@"); break ;;
@@ -191,7 +193,7 @@ status=0
 java $loadgen_java_opts -jar "$loadgen_jar" soak --target "127.0.0.1:$tg_port" --pid "$tg_pid" \
   --ops "http://127.0.0.1:$ops_port" --certs "$pki/tenants" --ca "$pki/root.pem" --rogue "$pki/rogue" \
   --flood-tenant "$flood_tenant" --flood-rate "$((flood_rps * 10))" --duration "$duration" --sample "$sample" \
-  --rate-scale "$rate_scale" --edge-idle-timeout "$edge_idle" --max-heap-slope "$max_heap_slope" \
+  --rate-scale "$rate_scale" --edge-idle-timeout "$edge_idle" --max-heap-slope "$max_heap_slope" --max-fd-slope "$max_fd_slope" \
   --csv "$out/soak.csv" --md "$out/soak.md" ${extra[@]+"${extra[@]}"} > "$work/soak.out" 2> "$work/soak.err" \
   || status=$?
 cat "$work/soak.out"

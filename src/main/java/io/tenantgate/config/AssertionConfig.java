@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * @param keyFile PKCS#8 PEM Ed25519 private key shared by all replicas; null = a key generated at
  *     start (fine for one replica; several replicas behind one JWKS URL need a shared key)
- * @param ttl lifetime of one assertion; it is re-signed per connection before it expires
+ * @param ttl lifetime of one assertion; one per client certificate, shared by its connections and re-signed once 80 % of it has passed
  * @param rotationOverlap how long a replaced key stays in the JWKS
  * @param cacheMaxEntries how many client certificates keep a signed assertion their connections share
  *     (least recently used evicted beyond it; 0 = no sharing, every connection signs its own)

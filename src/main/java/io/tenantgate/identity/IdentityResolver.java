@@ -83,6 +83,23 @@ public final class IdentityResolver {
   }
 
   /** Rules 2-5 against {@code snapshot}: run at the handshake and again on every registry change. */
+  /**
+   * Whether the presented certificates, and the tenant CA the registry filled in when the client sent
+   * its leaf alone, are all within their validity at {@code nowMillis}. The handshake checked this; a
+   * resumed TLS session (a ticket) does not, so the gateway asks on every connection.
+   */
+  public boolean withinValidity(PresentedChain p, RegistrySnapshot snapshot, long nowMillis) {
+    if (!p.withinValidity(nowMillis)) {
+      return false;
+    }
+    TenantCa filledIn = p.caSpki == null && p.caKeyId != null ? snapshot.caByKeyId(p.caKeyId) : null;
+    if (filledIn == null) {
+      return true;
+    }
+    X509Certificate c = filledIn.certificate();
+    return c.getNotBefore().getTime() <= nowMillis && nowMillis <= c.getNotAfter().getTime();
+  }
+
   public Resolution resolve(PresentedChain p, RegistrySnapshot snapshot) {
     if (!p.usable) {
       return Resolution.refused(Failure.NO_CLIENT_CERT, null);

@@ -121,8 +121,10 @@ public final class SessionTickets {
   public synchronized void attach(SslContext context) {
     if (context.isServer() && context.sessionContext() instanceof OpenSslSessionContext session) {
       session.setSessionTimeout((int) Math.min(Integer.MAX_VALUE, lifetimeSeconds));
-      session.setTicketKeys(keysAt(System.currentTimeMillis()));
       contexts.putIfAbsent(session, new long[3]);
+      // every context, not only the new one: had the epoch turned since the last rotate(), keying just
+      // this one would mark the epoch applied and leave the others on the old key for another period
+      rekey(System.currentTimeMillis());
     }
   }
 

@@ -39,7 +39,7 @@ final class BodyDeadline {
 
   /** Starts the clock for {@code ex}'s body; a deadline that does nothing when the limit is off. */
   static BodyDeadline start(Vertx vertx, Exchange ex, LimitsConfig limits) {
-    if (limits.bodyTimeout().isZero() || ex.grpc || ex.req.isEnded()) {
+    if (limits.bodyTimeout().isZero() || ex.grpc || ex.req.isEnded() || ex.finished()) {
       return NONE;
     }
     BodyDeadline d = new BodyDeadline(vertx, ex, limits.bodyTimeout().toNanos(), limits.bodyMinRate());

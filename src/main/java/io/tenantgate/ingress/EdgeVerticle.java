@@ -258,7 +258,7 @@ public final class EdgeVerticle extends VerticleBase {
    */
   private Resolution resolve(PresentedChain presented, RegistrySnapshot snapshot) {
     Resolution r = settings.resolver().resolve(presented, snapshot);
-    return r.isAccepted() && !presented.withinValidity(System.currentTimeMillis())
+    return r.isAccepted() && !settings.resolver().withinValidity(presented, snapshot, System.currentTimeMillis())
         ? Resolution.refused(Failure.EXPIRED, r.tenantSlug()) : r;
   }
 
@@ -307,6 +307,9 @@ public final class EdgeVerticle extends VerticleBase {
       return;
     }
     stamp(conn).onComplete(stamp -> {
+      if (ex.finished()) {
+        return; // the client reset or the connection closed while the assertion was being signed
+      }
       if (stamp.failed()) {
         ex.fail(Failure.INTERNAL, stamp.cause());
         return;

@@ -109,9 +109,13 @@ final class Exchange {
     idleTimer = vertx.setTimer(Math.max(1, idle.toMillis()), this::checkIdle);
   }
 
-  /** {@code r} runs once when the exchange ends, however it ends (one per exchange). */
+  /** {@code r} runs once when the exchange ends, however it ends, or now if it has (one per exchange). */
   void onFinish(Runnable r) {
-    onFinish = r;
+    if (finished) {
+      r.run(); // already over: release at once rather than never
+    } else {
+      onFinish = r;
+    }
   }
 
   /** The caller's own deadline (gRPC {@code grpc-timeout}): past it the call ends DEADLINE_EXCEEDED. */

@@ -235,19 +235,27 @@ public final class PostgresTenantRegistry implements TenantRegistry {
   }
 
   /**
-   * Reads the three tables in one read-only REPEATABLE READ transaction, noting its MVCC snapshot;
-   * revoked serials go straight from the rows into the new set, the rest is built off the loop.
+   * Reads the three tables in one read-only REPEATABLE READ transaction, noting its MVCC snapshot.
+   * On the loop the revoked serials are only collected as the driver decodes them (no row set kept);
+   * parsing them into the new set, and building the rest, happens off the loop.
    */
   private Future<Read> readAll(long version) {
-    RevokedSerials.Builder revoked = new RevokedSerials.Builder(snapshot.revokedCount());
-    Collector<Row, ?, Integer> into = Collector.of(() -> revoked, (b, row) -> b.add(TenantRows.serial(row)),
-        (a, b) -> a, b -> 0);
+    List<String> serials = new ArrayList<>(Math.max(16, snapshot.revokedCount()));
+    Collector<Row, ?, Integer> into = Collector.of(() -> serials, (l, row) -> l.add(TenantRows.serial(row)),
+        (a, b) -> a, l -> 0);
     return db.pool().withTransaction(conn -> readOnly(conn)
         .compose(at -> conn.preparedQuery(TenantRows.SELECT_TENANTS).execute()
             .compose(tenants -> conn.preparedQuery(TenantRows.SELECT_CAS).execute()
                 .compose(cas -> conn.preparedQuery(TenantRows.SELECT_REVOKED).collecting(into).execute()
                     .map(x -> new Rows(at, tenants, cas))))))
-        .compose(rows -> vertx.executeBlocking(() -> new Read(build(rows, revoked, version), rows.at, "full"), false));
+        .compose(rows -> vertx.executeBlocking(() -> {
+          RevokedSerials.Builder revoked = new RevokedSerials.Builder(serials.size());
+          for (String serial : serials) {
+            revoked.add(serial);
+          }
+          serials.clear();
+          return new Read(build(rows, revoked, version), rows.at, "full");
+        }, false));
   }
 
   private record Rows(String at, RowSet<Row> tenants, RowSet<Row> cas) {

@@ -77,7 +77,7 @@ class Http2AbuseIT {
    * HEADERS then RST_STREAM(CANCEL), as fast as the socket takes them, for 5 s (30 s in long mode),
    * reconnecting whenever the gateway closes the connection. The gateway's RST flood guard ends each
    * connection after about 200 resets; a bystander polling meanwhile is always served (median under
-   * 1 s on 2 shared cores), the heap after the attack is within 64 MiB of before, every connection is
+   * 1 s on 2 shared cores), the heap once the attack connections are gone is within 24 MiB of before, every connection is
    * released, and core never sees an attack request.
    */
   @Test

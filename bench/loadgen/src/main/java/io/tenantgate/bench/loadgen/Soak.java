@@ -60,6 +60,7 @@ final class Soak {
     String csv = a.string("csv", null);
     String md = a.string("md", null);
     double maxHeapSlope = a.decimal("max-heap-slope", 0);
+    double maxFdSlope = a.decimal("max-fd-slope", 0);
     Settings s = new Settings(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)),
         a.longValue("pid", 0), a.required("ops"), Path.of(a.required("ca")),
         a.duration("duration", Duration.ofMinutes(30)), a.duration("sample", Duration.ofSeconds(30)),
@@ -112,7 +113,7 @@ final class Soak {
       List<Map<String, Object>> finalCounts = sampler.freeze();
       alive = alive && sampler.sample();
       Future.join(traffic.stop(), hostile.stop()).await();
-      status = sampler.verdict(alive, finalCounts, hostile.goAways(), maxHeapSlope);
+      status = sampler.verdict(alive, finalCounts, hostile.goAways(), maxHeapSlope, maxFdSlope);
     } finally {
       vertx.close().await();
     }
