@@ -282,9 +282,10 @@ final class Report {
         `upstream` with `keepalive 64`, `keepalive_requests` unlimited, access log off, session tickets on.
       - **tenantgate** `serve` (one JVM, one edge verticle per core, engine `auto` = BoringSSL): the full
         identity rules (registered tenant CA, CN/tenant binding, revocation, SPIFFE), header strip + stamp,
-        a signed `X-Tenant-Assertion` per connection, access log off, NATS bridge off.
+        a signed `X-Tenant-Assertion` (one per client certificate, shared by its connections), session
+        tickets with keys rotated every 15 s, access log off, NATS bridge off.
 
-      tenantgate does more per connection than nginx (registry lookups, the assertion signature); that
+      tenantgate does more per connection than nginx (registry lookups, the assertion); that
       is part of what is measured. The load generator (`bench/loadgen`, Vert.x + BoringSSL + HdrHistogram)
       presents many client certificates of many tenants, one HTTP client (and TLS session cache) per
       certificate; closed loop unless a mode says `@N/s` (fixed rate, latency from the scheduled send
