@@ -204,13 +204,20 @@ public final class EdgeVerticle extends VerticleBase {
     }
     ec.metricsTenant = r.tenantSlug();
     settings.metrics().connectionOpened(ec.metricsTenant);
-    conn.closeHandler(v -> {
+    Runnable release = () -> {
       EdgeConnection gone = connections.remove(conn);
       if (gone != null) {
         quotaGate.connectionClosed(gone);
         settings.metrics().connectionClosed(gone.metricsTenant);
       }
-    });
+    };
+    conn.closeHandler(v -> release.run());
+    // A WebSocket upgrade replaces Vert.x's HTTP/1.1 connection handler in the pipeline, after which that
+    // connection's closeHandler never fires: the channel's own close releases the slot, the gauge and
+    // the entry instead (release is idempotent). Runs on the channel's event loop, this verticle's.
+    if (conn instanceof io.vertx.core.net.impl.ConnectionBase base) {
+      base.channel().closeFuture().addListener(f -> release.run());
+    }
     conn.exceptionHandler(err -> LOG.debug("op=connection outcome=error tenant={} peer={} cause={}",
         ec.tenantSlug(), ec.peerHost, err.toString()));
     if (overCap) {

@@ -279,4 +279,29 @@ class TenantQuotaIT {
     assertEquals(1, gw.core.seen().stream().filter(s -> s.webSocket()).count(), "core saw one upgrade");
     Await.result(open.close());
   }
+
+  /**
+   * A WebSocket replaces Vert.x's HTTP/1.1 connection handler, whose closeHandler then never fires: a
+   * closed WebSocket must still give back its tenant's connection slot and leave the gauge. Before the
+   * fix each closed WebSocket kept both for good (the soak's gauge climbed ~8 a minute), and a tenant
+   * with a connection cap was locked out after that many WebSockets.
+   */
+  @Test
+  void aClosedWebSocketGivesItsConnectionSlotBack() {
+    int others = quota("acme").held(Limit.CONNECTIONS); // other tests' keep-alive connections of acme
+    setLimits("acme", "{\"connections\": " + (others + 1) + "}");
+    var ws = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions().setSsl(true)
+        .setVerifyHost(true).setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(gw.pki.rootPem()
+            .toString())).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+            .setCertPath(acme.chainPem().toString()).setKeyPath(acme.keyPem().toString())));
+    cleanup.add(() -> Await.result(ws.close()));
+    double before = AbuseIT.openConnections(gw);
+    for (int i = 0; i < 3; i++) {
+      var open = Await.result(ws.connect(gw.edgePort(), "localhost", "/ws-cycle-" + i));
+      Await.result(open.close());
+      Await.until(() -> quota("acme").held(Limit.CONNECTIONS) == others, Duration.ofSeconds(5),
+          "the closed WebSocket's slot is given back (round " + i + ")");
+    }
+    Await.until(() -> AbuseIT.openConnections(gw) <= before, Duration.ofSeconds(5), "the connection gauge is back");
+  }
 }
