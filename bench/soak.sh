@@ -61,19 +61,8 @@ fi
 nats_url="${SOAK_NATS_URL:-nats://127.0.0.1:4222}"
 
 log() { echo "[soak $(date +%T)] $*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-# wait_line FILE REGEX SECONDS PID: until FILE has a line matching REGEX (prints it)
-wait_line() {
-  local deadline=$((SECONDS + $3)) line
-  while [ $SECONDS -lt $deadline ]; do
-    line=$(grep -m1 -E "$2" "$1" 2>/dev/null || true)
-    if [ -n "$line" ]; then echo "$line"; return 0; fi
-    kill -0 "$4" 2>/dev/null || { cat "$1" >&2; die "process $4 exited before printing /$2/"; }
-    sleep 0.2
-  done
-  cat "$1" >&2
-  die "timed out waiting for /$2/ in $1"
-}
+# die, as_root, port_open, free_port, wait_line, wait_port
+. "$here/lib.sh"
 
 # --- everything started here is stopped on exit; the run's JetStream streams are deleted ------------------
 run_id="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
