@@ -52,6 +52,7 @@ final class NatsLink {
       });
   private final SendQueue sendQueue;
   private final Map<Consumer, Runnable> slowConsumerActions = new ConcurrentHashMap<>();
+  private FlushQueue flushQueue; // guarded by this
   private volatile Connection connection;
   private volatile JetStream jetStream;
   private volatile State state = State.CONNECTING;
@@ -173,12 +174,19 @@ final class NatsLink {
   private void setState(State s, String error) {
     State before = state;
     state = s;
-    if (error != null) {
-      lastError = error;
+    if (s == State.CONNECTED) {
+      lastError = null; // what the next drop logs is its own cause
+    } else if (error != null && lastError == null) {
+      lastError = error; // an exception jnats reported since the connection was up says more
     }
     metrics.natsConnected(s == State.CONNECTED);
     if (before != s) {
-      LOG.info("op=nats.state state={} url={}", s.name().toLowerCase(java.util.Locale.ROOT), config.url());
+      if (s == State.CONNECTED || lastError == null) {
+        LOG.info("op=nats.state state={} url={}", s.name().toLowerCase(java.util.Locale.ROOT), config.url());
+      } else {
+        LOG.info("op=nats.state state={} url={} last_error=\"{}\"", s.name().toLowerCase(java.util.Locale.ROOT),
+            config.url(), lastError);
+      }
     }
   }
 
@@ -207,6 +215,14 @@ final class NatsLink {
    */
   boolean hasRoomToSend(long bytes) {
     return sendQueue.reserve(bytes);
+  }
+
+  /** The confirmations (flushes) of connection {@code c}: one queue for all of its sockets, see {@link FlushQueue}. */
+  synchronized FlushQueue flushes(io.vertx.core.Vertx vertx, Connection c) {
+    if (flushQueue == null || !flushQueue.isFor(c)) {
+      flushQueue = new FlushQueue(vertx, c);
+    }
+    return flushQueue;
   }
 
   /** Bytes waiting to be written to NATS, as the send-queue bound sees them (never waits). */
@@ -319,7 +335,12 @@ final class NatsLink {
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
       lastError = exp.toString();
-      LOG.debug("op=nats.exception cause=\"{}\"", exp.toString());
+      if (state == State.CONNECTED) {
+        // on a live connection: usually what is about to drop it, so the operator needs it
+        LOG.warn("op=nats.exception cause=\"{}\"", exp.toString(), exp);
+      } else {
+        LOG.debug("op=nats.exception cause=\"{}\"", exp.toString()); // failed reconnect attempts repeat
+      }
     }
 
     @Override

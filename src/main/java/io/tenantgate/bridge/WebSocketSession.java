@@ -33,7 +33,8 @@ import java.util.Map;
  *
  * <p>The event loop never waits for NATS: jnats waits for send-queue room before it queues a SUB or
  * UNSUB, so those are only sent when the queue has room (else 503), closing the dispatcher happens on a
- * worker, and subscriptions are confirmed by one flush at a time per socket. A message larger than
+ * worker, and subscriptions are confirmed by one flush at a time for the whole connection
+ * ({@link FlushQueue}: jnats drops a connection whose PINGs pile up). A message larger than
  * the edge listener's WebSocket limit closes the socket with 1009.
  */
 final class WebSocketSession {
@@ -94,7 +95,7 @@ final class WebSocketSession {
     this.dispatcher = conn.createDispatcher();
     this.dispatcher.setPendingLimits(-1, limits.maxBufferedBytes());
     this.link = shared.link();
-    this.flushes = new FlushQueue(ctx, conn);
+    this.flushes = link.flushes(ctx.owner(), conn);
     link.onSlowConsumer(dispatcher, this::slowConsumer);
     ws.closeHandler(v -> {
       quota.releaseSubscriptions(tenantSubs);

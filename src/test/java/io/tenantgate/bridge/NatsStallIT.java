@@ -12,6 +12,8 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -182,6 +184,52 @@ class NatsStallIT {
   }
 
   /** Worker threads inside a jnats flush right now. */
+  /**
+   * Ten sockets subscribing while NATS is slow to answer share one flush. jnats counts a flush's PING
+   * against {@code maxPingsOut} (2) and takes one more for a dead server — it drops the connection and
+   * reconnects — so one flush per socket cut every publisher and socket off NATS (the soak found it as
+   * "Max outgoing Ping count exceeded", a reconnect and 503s). Every subscription is confirmed once NATS
+   * answers, and the connection is never dropped.
+   */
+  @Test
+  void manySocketsSubscribingWhileNatsIsSlowShareOneFlushAndTheConnectionStaysUp() throws Exception {
+    try (NatsServerProcess server = new NatsServerProcess().start(); BridgeFixture fx = bridge(server)) {
+      fx.awaitConnected();
+      List<BridgeFixture.Ws> sockets = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        BridgeFixture.Ws ws = fx.ws(fx.cert(fx.aCa, fx.a, "agent-" + (100 + i)));
+        assertEquals("pong", ws.call(new JsonObject().put("op", "ping")).getString("op"));
+        sockets.add(ws);
+      }
+      io.nats.client.Connection nats = fx.bridge().link().connected();
+      assertNotNull(nats);
+      long reconnects = nats.getStatistics().getReconnects();
+      server.freeze();
+      try {
+        for (int i = 0; i < sockets.size(); i++) {
+          sockets.get(i).send(new JsonObject().put("op", "sub").put("id", "jobs").put("sid", "jobs")
+              .put("subject", "jobs.agent-" + (100 + i) + ".run"));
+        }
+        Await.until(() -> flushing() >= 1, Duration.ofSeconds(5), "a confirmation waiting for NATS");
+        for (int i = 0; i < 20; i++) {
+          int n = flushing();
+          assertTrue(n <= 1, n + " flushes wait on NATS at once");
+          Thread.sleep(15);
+        }
+      } finally {
+        server.thaw();
+      }
+      for (BridgeFixture.Ws ws : sockets) {
+        JsonObject a = answer(ws, "jobs");
+        assertEquals("ok", a.getString("op"), a.encode());
+      }
+      assertEquals(reconnects, nats.getStatistics().getReconnects(), "the connection to NATS was never dropped");
+      assertEquals(NatsLink.State.CONNECTED, fx.bridge().link().state());
+      assertEquals(0, fx.gw.gateway.metrics().count("tenantgate.nats.errors", "reason", "nats_unavailable",
+          "tenant", fx.a));
+    }
+  }
+
   private static int flushing() {
     int n = 0;
     for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
