@@ -8,18 +8,13 @@ import io.tenantgate.ingress.GrpcEdgeClient.Outcome;
 import io.tenantgate.tenant.RegistryFile;
 import io.tenantgate.tenant.TenantLimits;
 import io.tenantgate.testing.Await;
-import io.tenantgate.testing.GatewayFixture;
-import io.tenantgate.testing.TestPki.ClientCert;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,29 +23,7 @@ import org.junit.jupiter.api.Test;
  * reason and a retry pushback, each refusal counted per tenant and reason, core sees only the admitted
  * calls, and another tenant's calls all pass.
  */
-class GrpcRateLimitIT {
-  private static Vertx vertx;
-  private static GrpcStubCore stub;
-  private static GatewayFixture gw;
-  private static ClientCert acme;
-  private static ClientCert globex;
-
-  @BeforeAll
-  static void start() {
-    vertx = GatewayFixture.testVertx();
-    stub = GrpcStubCore.start(vertx);
-    gw = GatewayFixture.start(vertx, cfg -> GatewayFixture.addRoute(cfg,
-        Map.of("name", "core-grpc", "grpcService", "*", "upstream", stub.url())));
-    acme = gw.pki.component(gw.pki.acmeCa, "agent-001", "acme");
-    globex = gw.pki.component(gw.pki.globexCa, "agent-001", "globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    gw.close();
-    stub.stop();
-    Await.result(vertx.close());
-  }
+class GrpcRateLimitIT extends StubbedGrpcGatewayBase {
 
   @AfterEach
   void reset() {

@@ -13,11 +13,9 @@ import io.tenantgate.quota.TenantQuota;
 import io.tenantgate.tenant.RegistryFile;
 import io.tenantgate.tenant.TenantLimits;
 import io.tenantgate.testing.Await;
-import io.tenantgate.testing.GatewayFixture;
 import io.tenantgate.testing.Http;
 import io.tenantgate.testing.TestPki.ClientCert;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -28,9 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,30 +36,8 @@ import org.junit.jupiter.api.Test;
  * with Retry-After (or RESOURCE_EXHAUSTED for gRPC), counted per tenant and reason, and core sees only
  * what was admitted; the other tenant is never affected.
  */
-class TenantQuotaIT {
-  private static Vertx vertx;
-  private static GrpcStubCore stub;
-  private static GatewayFixture gw;
-  private static ClientCert acme;
-  private static ClientCert globex;
+class TenantQuotaIT extends StubbedGrpcGatewayBase {
   private final List<Runnable> cleanup = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    vertx = GatewayFixture.testVertx();
-    stub = GrpcStubCore.start(vertx);
-    gw = GatewayFixture.start(vertx, cfg -> GatewayFixture.addRoute(cfg,
-        Map.of("name", "core-grpc", "grpcService", "*", "upstream", stub.url())));
-    acme = gw.pki.component(gw.pki.acmeCa, "agent-001", "acme");
-    globex = gw.pki.component(gw.pki.globexCa, "agent-001", "globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    gw.close();
-    stub.stop();
-    Await.result(vertx.close());
-  }
 
   @BeforeEach
   void clear() {
