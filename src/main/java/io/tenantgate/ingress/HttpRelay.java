@@ -62,20 +62,26 @@ final class HttpRelay {
     // from here, also while waiting for a pooled connection: a trickled body must not hold one for long
     BodyDeadline body = declared > 0 || declared < 0 && mayHaveBody(req) ? BodyDeadline.start(vertx, ex, limits)
         : BodyDeadline.NONE;
-    client.request(options)
-        .compose(creq -> {
-          if (ex.finished()) {
-            creq.reset();
-            return Future.failedFuture("exchange already ended");
-          }
-          ex.upstream(creq);
-          // Vert.x's request idle timeout stops at the response head; ours covers the whole exchange
-          ex.watchIdle(ex.grpc ? limits.streamIdleTimeout() : limits.upstreamTimeout());
-          sendBody(ex, creq, declared, body);
-          return creq.response();
-        })
-        .onSuccess(cresp -> relayResponse(ex, cresp))
-        .onFailure(err -> ex.fail(failureOf(err), err));
+    client.request(options).onComplete(ar -> {
+      if (ar.failed()) {
+        // no connection to core: refused, or not connected / not free in the pool within
+        // upstreamConnectTimeout (a TimeoutException too, but nothing reached core: not upstream_timeout)
+        ex.fail(Failure.UPSTREAM_UNAVAILABLE, ar.cause());
+        return;
+      }
+      HttpClientRequest creq = ar.result();
+      if (ex.finished()) {
+        creq.reset();
+        return;
+      }
+      ex.upstream(creq);
+      // Vert.x's request idle timeout stops at the response head; ours covers the whole exchange
+      ex.watchIdle(ex.grpc ? limits.streamIdleTimeout() : limits.upstreamTimeout());
+      sendBody(ex, creq, declared, body);
+      creq.response()
+          .onSuccess(cresp -> relayResponse(ex, cresp))
+          .onFailure(err -> ex.fail(failureOf(err), err));
+    });
   }
 
   /**

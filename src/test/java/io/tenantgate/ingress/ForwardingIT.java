@@ -249,6 +249,40 @@ class ForwardingIT {
     assertTrue(ms >= 400 && ms < 3_000, "cut after " + ms + " ms: " + err);
   }
 
+  /**
+   * A request waiting for one of the route's pooled connections to core (here one per event loop, held
+   * by a slow request on the same HTTP/2 connection) longer than {@code upstreamConnectTimeout} gets 502
+   * {@code upstream_unavailable} — it never reached core, so a client may retry it — not the 504
+   * {@code upstream_timeout} that says core did not answer what it was sent.
+   */
+  @Test
+  void aRequestWaitingForAPooledConnectionPastTheConnectTimeoutGets502() {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
+      GatewayFixture.limit(cfg, "upstreamConnectTimeout", "300ms");
+      @SuppressWarnings("unchecked")
+      var routes = (java.util.List<Map<String, Object>>) cfg.get("routes");
+      routes.set(0, Map.of("name", "core", "pathPrefix", "/", "upstream", routes.get(0).get("upstream"),
+          "protocol", "http1", "maxConnections", 1));
+    })) {
+      HttpClient h2 = g.h2(agent);
+      var slow = h2.request(new RequestOptions().setURI("/slow?ms=2000")).compose(req -> req.send()
+          .compose(resp -> resp.body().map(b -> resp.statusCode())));
+      Await.until(() -> g.core.seen().stream().anyMatch(s -> s.path().equals("/slow")), Duration.ofSeconds(5),
+          "the slow request holds the pooled connection");
+      double before = g.refusals("upstream_unavailable");
+      long start = System.nanoTime();
+      Response r = get(h2, "/waiting");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(502, r.status(), r.body().toString());
+      assertEquals("upstream_unavailable", r.json().getString("reason"));
+      assertTrue(ms >= 250 && ms < 1_800, "refused after " + ms + " ms");
+      assertEquals(before + 1, g.refusals("upstream_unavailable"));
+      assertEquals(200, Await.result(slow), "the request holding the connection is served");
+      assertTrue(g.core.seen().stream().noneMatch(s -> s.path().equals("/waiting")), "core never saw it");
+      assertEquals(200, get(h2, "/after").status(), "the freed connection serves the next one");
+    }
+  }
+
   @Test
   void deadUpstreamGetsA502Quickly() throws Exception {
     int dead;
