@@ -30,6 +30,15 @@ import java.util.UUID;
  * </pre>
  */
 public final class RegistryFile {
+  /** One factory per thread (a registry load parses its CAs on two): looking one up costs a provider search. */
+  private static final ThreadLocal<CertificateFactory> FACTORY = ThreadLocal.withInitial(() -> {
+    try {
+      return CertificateFactory.getInstance("X.509");
+    } catch (CertificateException e) {
+      throw new IllegalStateException("X.509 is missing from this JDK", e);
+    }
+  });
+
   private final JsonObject doc;
 
   private RegistryFile(JsonObject doc) {
@@ -265,7 +274,7 @@ public final class RegistryFile {
       throw new IllegalArgumentException("CA entry without certificate");
     }
     try {
-      return (X509Certificate) CertificateFactory.getInstance("X.509")
+      return (X509Certificate) FACTORY.get()
           .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     } catch (CertificateException e) {
       throw new IllegalArgumentException("CA certificate cannot be parsed: " + e.getMessage(), e);

@@ -24,7 +24,8 @@ import java.util.Map;
 final class RegistryFileReader {
   private final JsonParser parser;
   private List<Tenant> tenants = new ArrayList<>();
-  private List<TenantCa> cas = new ArrayList<>();
+  /** Each {@code cas} list met, in document order (a key given twice: the last counts, both are checked). */
+  private final List<CaParsing> caLists = new ArrayList<>();
   private RevokedSerials.Builder revoked = new RevokedSerials.Builder(0);
 
   private RegistryFileReader(JsonParser parser) {
@@ -42,6 +43,26 @@ final class RegistryFileReader {
   }
 
   private RegistrySnapshot document(Instant loadedAt, long version) throws IOException {
+    try {
+      return stream(loadedAt, version);
+    } catch (IOException | RuntimeException e) {
+      // a broken CA entry stands before whatever failed later in the document: it is the one to name,
+      // as a parse in document order would
+      casInDocumentOrder();
+      throw e;
+    }
+  }
+
+  /** The CAs of the last {@code cas} list; throws the first broken entry of any list. */
+  private List<TenantCa> casInDocumentOrder() {
+    List<TenantCa> last = List.of();
+    for (CaParsing list : caLists) {
+      last = list.finish();
+    }
+    return last;
+  }
+
+  private RegistrySnapshot stream(Instant loadedAt, long version) throws IOException {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("registry file is not valid JSON: the document is not an object");
     }
@@ -54,8 +75,9 @@ final class RegistryFileReader {
           list(key, value, this::tenant);
         }
         case "cas" -> {
-          cas = new ArrayList<>();
-          list(key, value, this::ca);
+          List<JsonObject> entries = new ArrayList<>();
+          list(key, value, i -> entries.add(object()));
+          caLists.add(CaParsing.start(entries)); // parsed beside the rest of the stream: see CaParsing
         }
         case "revoked" -> {
           revoked = new RevokedSerials.Builder(0);
@@ -67,6 +89,7 @@ final class RegistryFileReader {
     if (parser.nextToken() != null) {
       throw new IllegalArgumentException("registry file is not valid JSON: unexpected trailing token");
     }
+    List<TenantCa> cas = casInDocumentOrder();
     return new RegistrySnapshot(tenants, cas, revoked.build(), loadedAt, version);
   }
 
@@ -92,10 +115,6 @@ final class RegistryFileReader {
 
   private void tenant(int i) throws IOException {
     tenants.add(RegistryFile.tenant(object(), i));
-  }
-
-  private void ca(int i) throws IOException {
-    cas.add(RegistryFile.ca(object(), i));
   }
 
   /** One {@code {"serial": ..., "reason": ..., "revokedAt": ...}}: only the serial is kept. */

@@ -37,6 +37,8 @@ class RegistryFileTest {
   private static CertAndKey globexCa;
   private static String acmePem;
   private static String globexPem;
+  private static final int MANY = CaParsing.HELPER_THRESHOLD + 100;
+  private static JsonObject many;
 
   @BeforeAll
   static void createCas() {
@@ -417,5 +419,78 @@ class RegistryFileTest {
     RegistryFile file = RegistryFile.parse(doc.encode());
     assertEquals("revoked[0]: serial must be hex, got 'zz'",
         assertThrows(IllegalArgumentException.class, () -> file.toSnapshot(AT, 1)).getMessage());
+  }
+
+  // ---- many CAs: parsed on a helper thread beside the stream ----------------------------------
+
+  /**
+   * {@link #MANY} tenants with a CA each (over {@link CaParsing#HELPER_THRESHOLD}: the helper thread runs)
+   * and 5,000 revoked serials; a fresh copy each time, made once.
+   */
+  private static synchronized JsonObject manyTenants() {
+    if (many == null) {
+      many = makeManyTenants(MANY);
+    }
+    return many.copy();
+  }
+
+  private static JsonObject makeManyTenants(int n) {
+    CertAndKey root = Pki.createRoot("many root", Duration.ofDays(30), KeyAlgorithm.EC_P256);
+    JsonArray tenants = new JsonArray();
+    JsonArray cas = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      String slug = "t" + i;
+      UUID id = new UUID(0x5eed, i);
+      tenants.add(tenantJson(id.toString(), slug, null));
+      CertAndKey ca = Pki.createTenantCa(root, slug, "serviceradar", Duration.ofDays(30), KeyAlgorithm.EC_P256);
+      cas.add(new JsonObject().put("tenant", id.toString()).put("certificate", Pem.certificates(ca.certificate())));
+    }
+    JsonArray revoked = new JsonArray();
+    for (int i = 0; i < 5_000; i++) {
+      revoked.add(new JsonObject().put("serial", Integer.toHexString(i + 1)));
+    }
+    return new JsonObject().put("tenants", tenants).put("cas", cas).put("revoked", revoked);
+  }
+
+  @Test
+  void manyCasLoadExactlyAsTheTreeReadsThem() {
+    String json = manyTenants().encode();
+    RegistrySnapshot tree = RegistryFile.parse(json).toSnapshot(AT, 1);
+
+    RegistrySnapshot streamed = RegistryFile.load(json, AT, 1);
+
+    assertEquals(MANY, streamed.cas().size());
+    for (TenantCa ca : tree.cas()) {
+      assertEquals(ca, streamed.caBySpki(ca.spkiSha256()));
+      assertEquals(ca, streamed.caByKeyId(ca.subjectKeyId()));
+      assertEquals(ca.tenantId(), streamed.tenantBySlug(tree.tenant(ca.tenantId()).slug()).id());
+    }
+    assertEquals(5_000, streamed.revokedCount());
+  }
+
+  @Test
+  void amongManyCasTheFirstBrokenOneIsNamedEvenWhenLaterEntriesAreBrokenToo() {
+    JsonObject doc = manyTenants();
+    JsonArray cas = doc.getJsonArray("cas");
+    cas.getJsonObject(130).put("tenant", "x130");
+    cas.getJsonObject(131).put("status", "gone");
+    cas.getJsonObject(MANY - 10).put("certificate", "not a certificate");
+    doc.getJsonArray("revoked").getJsonObject(4_000).put("serial", "zz");
+    for (int run = 0; run < 5; run++) { // whichever thread meets which entry first
+      assertEquals("cas[130].tenant: not a UUID: 'x130'", message(doc.encode()));
+    }
+  }
+
+  @Test
+  void aBrokenCaIsNamedBeforeABrokenSerialOrBrokenJsonAfterIt() {
+    JsonObject doc = manyTenants();
+    doc.getJsonArray("cas").getJsonObject(MANY - 1).put("status", "gone");
+    doc.getJsonArray("revoked").getJsonObject(10).put("serial", "zz");
+    assertEquals("cas[" + (MANY - 1) + "].status: must be active, suspended or disabled, got 'gone'",
+        message(doc.encode()));
+    String truncated = doc.encode().substring(0, doc.encode().length() - 100);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RegistryFile.load(truncated, AT,
+        1));
+    assertTrue(e.getMessage().startsWith("cas[" + (MANY - 1) + "].status"), e.getMessage());
   }
 }
