@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param maxInitialLineLength longest HTTP/1.1 request line, bytes
  * @param maxBodySize largest plain HTTP request body forwarded, bytes (gRPC and WebSocket streams are not capped by it)
  * @param idleTimeout a connection with no open request or stream for this long is closed
+ * @param headerTimeout an HTTP/1.1 request head not complete this long after its first byte arrived
+ *     closes the connection (slowloris); a keep-alive connection waiting between requests is not affected
  * @param streamIdleTimeout a gRPC stream with no bytes in either direction for this long is ended with
  *     UNAVAILABLE; a WebSocket with no frames is closed; zero = never
  * @param upstreamConnectTimeout connecting to core
@@ -22,7 +24,7 @@ import java.time.Duration;
  *     by {@code 1 / bodyMinRate} seconds (mod_reqtimeout's {@code MinRate}); zero = bodyTimeout is a total limit
  */
 public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long maxBodySize,
-    Duration idleTimeout, Duration streamIdleTimeout, Duration upstreamConnectTimeout,
+    Duration idleTimeout, Duration headerTimeout, Duration streamIdleTimeout, Duration upstreamConnectTimeout,
     Duration upstreamTimeout, int maxConcurrentStreams, Duration bodyTimeout, long bodyMinRate) {
 
   static LimitsConfig parse(Node n) {
@@ -30,6 +32,7 @@ public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long max
     int line = (int) n.bytes("maxInitialLineLength", 8 * 1024, 256, 64 * 1024);
     long body = n.bytes("maxBodySize", 10L * 1024 * 1024, 0, Long.MAX_VALUE / 2);
     Duration idle = positive(n, "idleTimeout", Duration.ofMinutes(5));
+    Duration head = positive(n, "headerTimeout", Duration.ofSeconds(10));
     Duration streamIdle = n.duration("streamIdleTimeout", Duration.ZERO);
     Duration connect = positive(n, "upstreamConnectTimeout", Duration.ofSeconds(2));
     Duration upstream = positive(n, "upstreamTimeout", Duration.ofSeconds(30));
@@ -37,7 +40,8 @@ public record LimitsConfig(int maxHeaderSize, int maxInitialLineLength, long max
     Duration bodyTimeout = n.duration("bodyTimeout", Duration.ofSeconds(20));
     long bodyMinRate = n.bytes("bodyMinRate", 500, 0, 1L << 30);
     n.rejectUnknownKeys();
-    return new LimitsConfig(header, line, body, idle, streamIdle, connect, upstream, streams, bodyTimeout, bodyMinRate);
+    return new LimitsConfig(header, line, body, idle, head, streamIdle, connect, upstream, streams, bodyTimeout,
+        bodyMinRate);
   }
 
   private static Duration positive(Node n, String key, Duration def) {

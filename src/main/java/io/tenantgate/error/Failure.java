@@ -30,6 +30,7 @@ public enum Failure {
   URI_TOO_LONG("uri_too_long", 414, GrpcStatus.INVALID_ARGUMENT, "The request line exceeds the configured limit"),
   BODY_TOO_LARGE("body_too_large", 413, GrpcStatus.RESOURCE_EXHAUSTED, "The request body exceeds the configured limit"),
   BODY_TIMEOUT("body_timeout", 408, GrpcStatus.DEADLINE_EXCEEDED, "The request body did not arrive in time"),
+  HEADER_TIMEOUT("header_timeout", 408, GrpcStatus.DEADLINE_EXCEEDED, "The request head did not arrive in time"),
   // RFC 9112 section 6.1 / 6.3: Transfer-Encoding with Content-Length, or not ending in chunked
   BAD_FRAMING("bad_framing", 400, GrpcStatus.INVALID_ARGUMENT, "The request's message framing is ambiguous"),
   BAD_TARGET("bad_target", 400, GrpcStatus.INVALID_ARGUMENT, "The request target is not a valid URI"),

@@ -20,6 +20,8 @@ final class EdgeConnection {
   final String peerHost;
   /** What the client's chain says, kept to re-resolve the identity when the registry changes. */
   final PresentedChain presented;
+  /** When the HTTP/1.1 request head now arriving began, for the header timeout ({@code NONE} on HTTP/2). */
+  StrictFraming.HeadClock head = StrictFraming.HeadClock.NONE;
   Resolution resolution;
   /** The registry snapshot version {@link #resolution} was made under. */
   long registryVersion;

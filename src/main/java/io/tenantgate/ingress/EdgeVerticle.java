@@ -122,7 +122,8 @@ public final class EdgeVerticle extends VerticleBase {
         .invalidRequestHandler(this::onInvalidRequest)
         .exceptionHandler(this::onConnectionError);
     unsubscribe = settings.registry().onChange(s -> context.runOnContext(v -> revalidate(s)));
-    long sweepMillis = Math.max(250, Math.min(5_000, limits.idleTimeout().toMillis() / 4));
+    long sweepMillis = Math.max(250, Math.min(5_000,
+        Math.min(limits.idleTimeout().toMillis(), limits.headerTimeout().toMillis()) / 4));
     sweepTimer = vertx.setPeriodic(sweepMillis, id -> sweep(limits));
     long[] due = {System.nanoTime() + LOOP_PROBE_NANOS};
     loopProbe = vertx.setPeriodic(LOOP_PROBE_NANOS / 1_000_000, id -> {
@@ -179,7 +180,8 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   private void onConnection(HttpConnection conn) {
-    if (!StrictFraming.install(conn, serverOptions)) {
+    StrictFraming.HeadClock head = StrictFraming.install(conn, serverOptions);
+    if (head == null) {
       LOG.error("op=accept outcome=error cause=\"HTTP/1.1 pipeline without the expected request decoder\"");
       conn.close();
       return;
@@ -189,6 +191,7 @@ public final class EdgeVerticle extends VerticleBase {
     RegistrySnapshot snapshot = settings.registry().snapshot();
     Resolution r = resolve(presented, snapshot);
     EdgeConnection ec = new EdgeConnection(conn, presented, r, snapshot.version(), System.nanoTime());
+    ec.head = head;
     connections.put(conn, ec);
     boolean overCap = false;
     if (r.isAccepted()) {
@@ -218,8 +221,15 @@ public final class EdgeVerticle extends VerticleBase {
     if (conn instanceof io.vertx.core.net.impl.ConnectionBase base) {
       base.channel().closeFuture().addListener(f -> release.run());
     }
-    conn.exceptionHandler(err -> LOG.debug("op=connection outcome=error tenant={} peer={} cause={}",
-        ec.tenantSlug(), ec.peerHost, err.toString()));
+    conn.exceptionHandler(err -> {
+      if (isFloodGuard(err)) {
+        // Netty's HTTP/2 flood guards (RST_STREAM rate: rapid reset; queued control frames of a client
+        // that does not read: SETTINGS/PING floods) close the connection with GOAWAY ENHANCE_YOUR_CALM
+        settings.metrics().connectionClosedByGateway("h2_flood", ec.tenantSlug());
+      }
+      LOG.debug("op=connection outcome=error tenant={} peer={} cause={}", ec.tenantSlug(), ec.peerHost,
+          err.toString());
+    });
     if (overCap) {
       refuseOverCap(conn);
     }
@@ -421,23 +431,49 @@ public final class EdgeVerticle extends VerticleBase {
   }
 
   /**
-   * Closes connections idle past the idle timeout, and connections whose client certificate expired
-   * while they were open (validity is otherwise only checked in the handshake).
+   * Closes connections idle past the idle timeout, HTTP/1.1 connections whose request head is not
+   * complete within the header timeout of its first byte (slowloris: closed without an answer, as the
+   * client is not reading one; counted {@code header_timeout}), and connections whose client certificate
+   * expired while they were open (validity is otherwise only checked in the handshake).
    */
   private void sweep(LimitsConfig limits) {
-    long deadline = System.nanoTime() - limits.idleTimeout().toNanos();
+    long now = System.nanoTime();
+    long deadline = now - limits.idleTimeout().toNanos();
+    long headDeadline = now - limits.headerTimeout().toNanos();
     long nowMillis = System.currentTimeMillis();
     for (EdgeConnection ec : List.copyOf(connections.values())) {
       if (ec.resolution.isAccepted() && ec.notAfterMillis < nowMillis) {
         settings.metrics().refusal(Failure.EXPIRED.code(), ec.tenantSlug(), "revalidation");
+        settings.metrics().connectionClosedByGateway(Failure.EXPIRED.code(), ec.tenantSlug());
         LOG.info("op=identity.revalidate outcome=closed reason=expired tenant={} peer={}", ec.tenantSlug(), ec.peerHost);
         ec.resolution = Resolution.refused(Failure.EXPIRED, ec.tenantSlug());
         ec.http.close();
+      } else if (headLate(ec.head.headStartedNanos(), headDeadline)) {
+        settings.metrics().refusal(Failure.HEADER_TIMEOUT.code(), ec.tenantSlug(), "request");
+        settings.metrics().connectionClosedByGateway(Failure.HEADER_TIMEOUT.code(), ec.tenantSlug());
+        LOG.info("op=connection.header_timeout outcome=closed tenant={} peer={} timeout={}", ec.tenantSlug(),
+            ec.peerHost, limits.headerTimeout());
+        ec.http.close();
       } else if (ec.idleSince(deadline)) {
+        settings.metrics().connectionClosedByGateway("idle", ec.tenantSlug());
         LOG.debug("op=connection.idle_close tenant={} peer={}", ec.tenantSlug(), ec.peerHost);
         ec.http.close();
       }
     }
+  }
+
+  private static boolean isFloodGuard(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof io.netty.handler.codec.http2.Http2Exception h2
+          && h2.error() == io.netty.handler.codec.http2.Http2Error.ENHANCE_YOUR_CALM) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean headLate(long startedNanos, long deadlineNanos) {
+    return startedNanos != 0 && startedNanos - deadlineNanos < 0;
   }
 
   private static boolean isGrpc(HttpServerRequest req) {

@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.Http1xServerConnection;
@@ -26,10 +27,22 @@ import java.util.Locale;
  *
  * <p>Vert.x has no option for this, so {@link #install} swaps the connection's request decoder for a
  * subclass of Vert.x's own, from the connection handler (before the first request byte is decoded;
- * Vert.x adds its WebSocket extension handler at the same point).
+ * Vert.x adds its WebSocket extension handler at the same point). The same decoder keeps the
+ * {@link HeadClock} the header timeout reads: when the request head now being received began.
  */
 final class StrictFraming {
   private StrictFraming() {
+  }
+
+  /**
+   * When the HTTP/1.1 request head now arriving began ({@link System#nanoTime}), 0 while none is: from
+   * the first byte after the previous request ended (or of the connection) until the head is parsed.
+   * Read by the idle sweep on the connection's event loop, written by the decoder on the same loop.
+   */
+  interface HeadClock {
+    HeadClock NONE = () -> 0;
+
+    long headStartedNanos();
   }
 
   /** Thrown into the request's decoder result; {@link EdgeVerticle} maps it to {@code bad_framing}. */
@@ -40,25 +53,27 @@ final class StrictFraming {
   }
 
   /**
-   * Puts the strict decoder on an HTTP/1.x connection; HTTP/2 connections are left alone (their
-   * framing has no Content-Length/Transfer-Encoding ambiguity). Returns false if the connection is
+   * Puts the strict decoder on an HTTP/1.x connection and returns its head clock; HTTP/2 connections
+   * are left alone (their framing has no Content-Length/Transfer-Encoding ambiguity, and a header block
+   * is one frame sequence Netty bounds): {@link HeadClock#NONE}. Returns null if the connection is
    * HTTP/1.x but its pipeline is not the one expected (a Vert.x upgrade changed it): the caller
    * refuses such a connection rather than serve it with lenient framing.
    */
-  static boolean install(HttpConnection conn, HttpServerOptions options) {
+  static HeadClock install(HttpConnection conn, HttpServerOptions options) {
     if (!(conn instanceof Http1xServerConnection h1)) {
-      return true;
+      return HeadClock.NONE;
     }
     ChannelPipeline pipeline = h1.channelHandlerContext().pipeline();
     ChannelHandler current = pipeline.get("httpDecoder");
-    if (current instanceof Decoder) {
-      return true;
+    if (current instanceof Decoder d) {
+      return d;
     }
     if (current == null || current.getClass() != VertxHttpRequestDecoder.class) {
-      return false;
+      return null;
     }
-    pipeline.replace("httpDecoder", "httpDecoder", new Decoder(options));
-    return true;
+    Decoder d = new Decoder(options);
+    pipeline.replace("httpDecoder", "httpDecoder", d);
+    return d;
   }
 
   /** Why the framing of a request with these headers is refused, or null when it is unambiguous. */
@@ -89,9 +104,11 @@ final class StrictFraming {
     return codings == 1 ? null : "Transfer-Encoding with a coding other than chunked";
   }
 
-  /** Vert.x's request decoder, refusing ambiguous framing and then reading nothing more. */
-  private static final class Decoder extends VertxHttpRequestDecoder {
+  /** Vert.x's request decoder, refusing ambiguous framing and then reading nothing more; times each head. */
+  private static final class Decoder extends VertxHttpRequestDecoder implements HeadClock {
     private boolean refused;
+    private boolean awaitingHead = true;
+    private long headStarted;
 
     Decoder(HttpServerOptions options) {
       super(options);
@@ -118,7 +135,31 @@ final class StrictFraming {
         buffer.skipBytes(buffer.readableBytes());
         return;
       }
+      startHeadClock(buffer);
+      int from = out.size();
       super.decode(ctx, buffer, out);
+      for (int i = from; i < out.size(); i++) {
+        Object o = out.get(i);
+        if (o instanceof HttpMessage) {
+          awaitingHead = false;
+          headStarted = 0;
+        }
+        if (o instanceof LastHttpContent) {
+          awaitingHead = true;
+        }
+      }
+      startHeadClock(buffer); // the next request's first bytes may already be here (pipelining)
+    }
+
+    private void startHeadClock(ByteBuf buffer) {
+      if (awaitingHead && headStarted == 0 && buffer.isReadable()) {
+        headStarted = System.nanoTime() | 1; // never 0, which means "no head arriving"
+      }
+    }
+
+    @Override
+    public long headStartedNanos() {
+      return headStarted;
     }
   }
 }

@@ -122,6 +122,15 @@ public final class GatewayMetrics {
     gauge("tenantgate.connections.active", tenants.tag(tenantSlug)).decrementAndGet();
   }
 
+  /**
+   * An edge connection the gateway closed on its own initiative: {@code reason} {@code idle} (idle
+   * timeout), {@code header_timeout} (slowloris), {@code expired} (the certificate expired while open),
+   * {@code h2_flood} (an HTTP/2 flood guard: rapid reset, or control frames a client does not read).
+   */
+  public void connectionClosedByGateway(String reason, String tenantSlug) {
+    counter("tenantgate.connection.closes", "reason", reason, "tenant", tenants.tag(tenantSlug)).increment();
+  }
+
   /** A message the NATS bridge handed to NATS; {@code mode} is core, jetstream, request or reply. */
   public void natsPublished(String tenantSlug, String mode) {
     counter("tenantgate.nats.publishes", "mode", mode, "tenant", tenants.tag(tenantSlug)).increment();

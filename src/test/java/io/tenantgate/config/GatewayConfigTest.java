@@ -137,6 +137,7 @@ class GatewayConfigTest {
     assertEquals(8 * 1024, limits.maxInitialLineLength());
     assertEquals(10L * 1024 * 1024, limits.maxBodySize());
     assertEquals(Duration.ofMinutes(5), limits.idleTimeout());
+    assertEquals(Duration.ofSeconds(10), limits.headerTimeout());
     assertEquals(Duration.ZERO, limits.streamIdleTimeout());
     assertEquals(Duration.ofSeconds(2), limits.upstreamConnectTimeout());
     assertEquals(Duration.ofSeconds(30), limits.upstreamTimeout());
@@ -192,6 +193,7 @@ class GatewayConfigTest {
             maxInitialLineLength: 4k
             maxBodySize: 1MiB
             idleTimeout: 1m
+            headerTimeout: 7s
             streamIdleTimeout: 1h
             upstreamConnectTimeout: 500ms
             upstreamTimeout: 10s
@@ -220,8 +222,9 @@ class GatewayConfigTest {
     assertEquals(List.of("TLSv1.2", "TLSv1.3"), c.edge().tls().protocols());
     assertEquals(SslEngine.JDK, c.edge().tls().engine());
     assertEquals(Duration.ofSeconds(3), c.edge().tls().handshakeTimeout());
-    assertEquals(new LimitsConfig(32 * 1024, 4 * 1024, 1024 * 1024, Duration.ofMinutes(1), Duration.ofHours(1),
-        Duration.ofMillis(500), Duration.ofSeconds(10), 10, Duration.ofSeconds(5), 1024), c.edge().limits());
+    assertEquals(new LimitsConfig(32 * 1024, 4 * 1024, 1024 * 1024, Duration.ofMinutes(1), Duration.ofSeconds(7),
+        Duration.ofHours(1), Duration.ofMillis(500), Duration.ofSeconds(10), 10, Duration.ofSeconds(5), 1024),
+        c.edge().limits());
     assertEquals(new OpsConfig("127.0.0.2", 9091, 500, Duration.ofSeconds(10)), c.ops());
     assertEquals(new RegistryConfig(StoreType.FILE, Path.of("/var/lib/tenantgate/registry.json"),
         Duration.ofMillis(250)), c.registry());

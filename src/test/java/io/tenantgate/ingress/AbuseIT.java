@@ -2,6 +2,7 @@ package io.tenantgate.ingress;
 
 import static io.tenantgate.testing.Http.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.testing.Await;
@@ -89,17 +90,22 @@ class AbuseIT {
 
   /**
    * 1,000 authenticated connections send a request line and part of a header block, then nothing (half
-   * of them) or one more header byte every 300 ms (the other half). None is a request, so none holds
-   * its connection: each is closed once it has been idle for {@code edge.limits.idleTimeout}, trickle or
-   * not, and a bystander is served after every wave of 100. When the machine opens all 1,000 within the
-   * idle timeout (a few seconds on 2 idle cores), all are open at once before the first is closed.
+   * of them) or one more header byte every 300 ms (the other half). None completes its head, so each is
+   * closed at {@code edge.limits.headerTimeout} after its first byte, trickle or not (the idle timeout is
+   * far away), counted {@code header_timeout}, and a bystander is served after every wave of 100. When
+   * the machine opens all 1,000 within the header timeout (a few seconds on 2 idle cores), all are open
+   * at once before the first is closed.
    */
   @Test
-  void aThousandSlowlorisConnectionsAreClosedAtTheIdleTimeoutWhileABystanderIsServed() {
+  void aThousandSlowlorisConnectionsAreClosedAtTheHeaderTimeoutWhileABystanderIsServed() {
     int n = 1_000;
-    Duration idle = Duration.ofSeconds(20);
-    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> GatewayFixture.limit(cfg, "idleTimeout", idle.toMillis() + "ms"))) {
+    Duration idle = Duration.ofSeconds(20); // the header timeout under test
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
+      GatewayFixture.limit(cfg, "headerTimeout", idle.toMillis() + "ms");
+      GatewayFixture.limit(cfg, "idleTimeout", "10m");
+    })) {
       double baseline = openConnections(g);
+      double refusedBefore = g.refusals("header_timeout");
       long[] opened = new long[n];
       long[] closed = new long[n];
       AtomicInteger closedCount = new AtomicInteger();
@@ -134,13 +140,14 @@ class AbuseIT {
           max = Math.max(max, lived);
         }
         System.out.printf("slowloris: %d connections opened in %d ms (%d open at once), bystander served after every"
-            + " 100 (worst %d ms); each lived %d..%d ms (idle timeout %d ms)%n", n, openMs, peak, worstBystander, min, max,
-            idle.toMillis());
+            + " 100 (worst %d ms); each lived %d..%d ms (header timeout %d ms)%n", n, openMs, peak, worstBystander, min,
+            max, idle.toMillis());
         // bounds for 2 cores shared by attacker, gateway, core and bystander (and, here, by other builds)
         assertTrue(worstBystander < 5_000, "bystander waited " + worstBystander + " ms");
-        assertTrue(min >= idle.toMillis() - 200, "closed before the idle timeout: " + min + " ms");
-        // the idle sweep runs every min(5 s, idleTimeout / 4): a connection can outlive the timeout by that much
-        assertTrue(max <= idle.toMillis() + 5_000 + 3_000, "held past the idle timeout: " + max + " ms");
+        assertTrue(min >= idle.toMillis() - 200, "closed before the header timeout: " + min + " ms");
+        // the sweep runs every min(5 s, headerTimeout / 4): a connection can outlive the timeout by that much
+        assertTrue(max <= idle.toMillis() + 5_000 + 3_000, "held past the header timeout: " + max + " ms");
+        assertEquals(refusedBefore + n, g.refusals("header_timeout"), "each counted once");
         Await.until(() -> openConnections(g) <= baseline + 1, Duration.ofSeconds(5), "connection gauge back to baseline");
         assertTrue(g.core.seen().stream().noneMatch(x -> x.path().startsWith("/slowloris")), "core saw the attack");
       } finally {
@@ -168,6 +175,55 @@ class AbuseIT {
         });
       }
     });
+  }
+
+  /**
+   * The header timeout runs from a request head's first byte to its last: a keep-alive connection quiet
+   * between requests for longer than it is the idle timeout's business, while the next request's head,
+   * trickled a byte every 300 ms, is cut at the header timeout and counted; core never sees it.
+   */
+  @Test
+  void theHeaderTimeoutRunsFromAHeadsFirstByteNotWhileAKeepAliveConnectionWaits() throws Exception {
+    try (GatewayFixture g = GatewayFixture.start(vertx, cfg -> {
+      GatewayFixture.limit(cfg, "headerTimeout", "1s");
+      GatewayFixture.limit(cfg, "idleTimeout", "1m");
+    })) {
+      NetClient net = vertx.createNetClient(tlsClient(attacker));
+      StringBuilder reply = new StringBuilder();
+      Promise<Long> closed = Promise.promise();
+      try {
+        NetSocket s = Await.result(net.connect(g.edgePort(), "localhost"));
+        s.handler(b -> {
+          synchronized (reply) {
+            reply.append(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+          }
+        });
+        s.closeHandler(v -> closed.tryComplete(System.nanoTime()));
+        s.write("GET /first HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        Await.until(() -> {
+          synchronized (reply) {
+            return reply.toString().startsWith("HTTP/1.1 200") && reply.toString().contains("/first");
+          }
+        }, Duration.ofSeconds(5), "the first request answered");
+        Thread.sleep(3_000); // three header timeouts with nothing sent: only the idle timeout applies
+        assertFalse(closed.future().isComplete(), "a quiet keep-alive connection was closed");
+        double before = g.refusals("header_timeout");
+        long start = System.nanoTime();
+        s.write("GET /second HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
+        long timer = vertx.setPeriodic(300, id -> s.write("a"));
+        try {
+          long ms = (Await.result(closed.future(), Duration.ofSeconds(10)) - start) / 1_000_000;
+          // 1 s timeout, swept every 250 ms; the upper bound only says "not the idle timeout" on a busy machine
+          assertTrue(ms >= 900 && ms < 5_000, "closed " + ms + " ms after the head began");
+        } finally {
+          vertx.cancelTimer(timer);
+        }
+        assertEquals(before + 1, g.refusals("header_timeout"));
+        assertTrue(g.core.seen().stream().noneMatch(x -> x.path().equals("/second")), "core saw the unfinished head");
+      } finally {
+        Await.result(net.close());
+      }
+    }
   }
 
   /** A declared body that never arrives ends at the upstream timeout; core never gets a whole request. */

@@ -109,6 +109,7 @@ class Http2AbuseIT {
     }, "rapid-reset");
     attack.start();
     double attackRequestsBefore = requestsOf(gw, "acme");
+    double floodClosesBefore = floodCloses(gw);
     HttpClient h2 = gw.h2(bystander);
     assertEquals(200, get(h2, "/bystander-warm-up").status(), "the bystander's connection is open before the attack");
     double loopDelayMaxBefore = loopDelayMaxMillis(gw);
@@ -116,8 +117,13 @@ class Http2AbuseIT {
     long worst = 0;
     int served = 0;
     long end = System.nanoTime() + attackFor.toNanos();
+    long midway = end - attackFor.toNanos() / 2;
+    long heapDuring = -1;
     try {
       while (System.nanoTime() < end) {
+        if (heapDuring < 0 && System.nanoTime() > midway) {
+          heapDuring = usedHeapAfterGc(); // while the attack runs: what it holds must be bounded too
+        }
         long t0 = System.nanoTime();
         Response r = get(h2, "/bystander");
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -146,9 +152,13 @@ class Http2AbuseIT {
     long median = latencies.get(latencies.size() / 2);
     System.out.printf("rapid reset: %d HEADERS+RST_STREAM pairs written over %d connections in %d s, %.0f reached the"
         + " request handler; bystander served %d times, median %d ms, worst %d ms; event loop delay max %.0f ms"
-        + " (before %.0f); heap %d -> %d MiB%n", streams.get(), connections.get(), attackFor.toSeconds(), processed, served,
-        median, worst, loopDelayMaxMillis(gw), loopDelayMaxBefore, heapBefore >> 20, heapAfter >> 20);
+        + " (before %.0f); heap %d -> %d MiB (%d MiB midway through the attack)%n", streams.get(), connections.get(),
+        attackFor.toSeconds(), processed, served, median, worst, loopDelayMaxMillis(gw), loopDelayMaxBefore,
+        heapBefore >> 20, heapAfter >> 20, heapDuring >> 20);
     assertTrue(streams.get() > 1_000, "the attack ran: " + streams.get());
+    assertTrue(floodCloses(gw) - floodClosesBefore >= connections.get() - 1,
+        "each attack connection cut by the RST guard is counted: " + (floodCloses(gw) - floodClosesBefore) + " of "
+        + connections.get());
     // Netty's RST flood guard (Vert.x default: 200 RST_STREAM per 30 s) ends each attack connection early
     assertTrue(processed <= 250.0 * connections.get() * Math.ceil(attackFor.toSeconds() / 30.0),
         processed + " streams reached the gateway over " + connections.get() + " connections");
@@ -157,6 +167,8 @@ class Http2AbuseIT {
     // ~5 MiB here once the attack is gone; an exchange kept alive past its reset (a body-deadline timer
     // not cancelled: 47 MiB in 5 s, 1 GiB in 30 s) must fail this
     assertTrue(heapAfter - heapBefore < 24L << 20, "heap grew by " + ((heapAfter - heapBefore) >> 20) + " MiB");
+    assertTrue(heapDuring - heapBefore < 64L << 20, "heap midway through the attack grew by "
+        + ((heapDuring - heapBefore) >> 20) + " MiB");
     assertTrue(gw.core.seen().stream().noneMatch(s -> s.path().startsWith("/attack")), "core saw attack requests");
   }
 
@@ -198,6 +210,7 @@ class Http2AbuseIT {
   @Test
   void aSettingsFloodFromAClientThatNeverReadsIsCut() throws Exception {
     long before = usedHeapAfterGc();
+    double closesBefore = floodCloses(calm);
     long t0 = System.nanoTime();
     long sent = flood(calm, c -> () -> c.frame(RawHttp2.SETTINGS, 0, 0, new byte[] {0, 3, 0, 0, 0, 100}),
         Duration.ofSeconds(20));
@@ -206,12 +219,14 @@ class Http2AbuseIT {
         sent, before >> 20, after >> 20);
     assertTrue(after - before < 64L << 20, "heap grew by " + ((after - before) >> 20) + " MiB");
     assertBystanderServedAndCoreSilent(calm, "/none");
+    Await.until(() -> floodCloses(calm) > closesBefore, Duration.ofSeconds(5), "the cut counted as h2_flood");
   }
 
   /** PING frames sent without ever reading the ACKs: the gateway stops queueing ACKs and closes. */
   @Test
   void aPingFloodFromAClientThatNeverReadsIsCut() throws Exception {
     long before = usedHeapAfterGc();
+    double closesBefore = floodCloses(calm);
     long t0 = System.nanoTime();
     long sent = flood(calm, c -> () -> c.frame(RawHttp2.PING, 0, 0, new byte[8]), Duration.ofSeconds(20));
     long after = usedHeapAfterGc();
@@ -219,6 +234,7 @@ class Http2AbuseIT {
         sent, before >> 20, after >> 20);
     assertTrue(after - before < 64L << 20, "heap grew by " + ((after - before) >> 20) + " MiB");
     assertBystanderServedAndCoreSilent(calm, "/none");
+    Await.until(() -> floodCloses(calm) > closesBefore, Duration.ofSeconds(5), "the cut counted as h2_flood");
   }
 
   /** A client that does read its PING ACKs opens no stream, so the idle timeout ends it. */
@@ -357,6 +373,12 @@ class Http2AbuseIT {
   private static double loopDelayMaxMillis(GatewayFixture g) {
     return g.gateway.metrics().registry().find("tenantgate.event.loop.delay").timers().stream()
         .mapToDouble(t -> t.max(java.util.concurrent.TimeUnit.MILLISECONDS)).max().orElse(0);
+  }
+
+  /** Connections an HTTP/2 flood guard closed (GOAWAY ENHANCE_YOUR_CALM), as the gateway counted them. */
+  private static double floodCloses(GatewayFixture g) {
+    return g.gateway.metrics().registry().find("tenantgate.connection.closes").tag("reason", "h2_flood").counters()
+        .stream().mapToDouble(c -> c.count()).sum();
   }
 
   private static double requestsOf(GatewayFixture g, String tenant) {
