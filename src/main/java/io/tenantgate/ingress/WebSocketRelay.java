@@ -57,7 +57,9 @@ final class WebSocketRelay {
       }
     }
     connect(route, options)
-        .onFailure(err -> ex.fail(HttpRelay.failureOf(err), err))
+        // a timeout here is getting a connection or core's handshake answer: nothing was relayed yet
+        .onFailure(err -> ex.fail(err instanceof java.util.concurrent.TimeoutException ? Failure.UPSTREAM_UNAVAILABLE
+            : HttpRelay.failureOf(err), err))
         .onSuccess(upstream -> req.toWebSocket()
             .onFailure(err -> {
               upstream.close();
