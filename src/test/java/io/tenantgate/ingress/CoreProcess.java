@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Core as a real process: a {@link RecordingCore} (HTTP) and a {@link GrpcStubCore} (gRPC, h2c) in a
  * JVM of their own, so a test can freeze it with SIGSTOP (a core that is alive but answers nothing, as
- * in a long GC pause or a hung host) and thaw it with SIGCONT.
+ * in a long GC pause or a hung host), thaw it with SIGCONT, or kill it with SIGKILL (a crash).
  */
 final class CoreProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("core ready http=(\\S+) grpc=(\\S+)");
@@ -65,6 +65,14 @@ final class CoreProcess implements AutoCloseable {
     } catch (Exception e) {
       p.destroyForcibly();
       throw e;
+    }
+  }
+
+  /** {@code kill -KILL}: the process dies at once, its sockets closed by the kernel; waits until it is gone. */
+  void kill() throws Exception {
+    signal("KILL");
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("core process still alive after SIGKILL");
     }
   }
 

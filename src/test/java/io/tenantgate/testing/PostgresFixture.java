@@ -49,13 +49,18 @@ public final class PostgresFixture implements AutoCloseable {
 
   /** A new random schema, migrated. */
   public static PostgresFixture create(Vertx vertx) {
+    return create(vertx, URL);
+  }
+
+  /** A new random schema, migrated, on the server at {@code url} (a {@link PostgresProcess}'s, say). */
+  public static PostgresFixture create(Vertx vertx, String url) {
     String schema = "tg_test_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     MasterKey key = MasterKey.generate();
     try {
       Path file = Files.createTempFile("tenantgate-master", ".key");
       file.toFile().deleteOnExit();
       Files.writeString(file, key.toBase64());
-      Database db = Database.create(vertx, config(URL, schema), Map.of());
+      Database db = Database.create(vertx, config(url, schema), Map.of());
       Await.result(db.migrate(), Duration.ofSeconds(60));
       return new PostgresFixture(vertx, schema, key, file, db);
     } catch (IOException e) {
