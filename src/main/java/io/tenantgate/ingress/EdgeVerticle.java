@@ -395,9 +395,16 @@ public final class EdgeVerticle extends VerticleBase {
     return new Exchange(vertx, req, conn, meta, grpc, route, settings.metrics(), settings.accessLog());
   }
 
-  /** Requests the HTTP codec could not parse: too long a line or header block, or malformed. */
+  /**
+   * Requests the HTTP codec could not parse: too long a line or header block, or malformed. A head cut
+   * short by the connection closing (the client went away, or the header timeout closed it and counted
+   * it) is no request to answer or count.
+   */
   private void onInvalidRequest(HttpServerRequest req) {
     Throwable cause = req.decoderResult().cause();
+    if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+      return;
+    }
     Failure f = cause instanceof TooLongHttpHeaderException ? Failure.HEADERS_TOO_LARGE
         : cause instanceof TooLongHttpLineException ? Failure.URI_TOO_LONG
         : cause instanceof StrictFraming.AmbiguousFraming ? Failure.BAD_FRAMING : Failure.BAD_REQUEST;

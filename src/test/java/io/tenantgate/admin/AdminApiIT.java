@@ -380,6 +380,53 @@ class AdminApiIT {
     assertEquals(200, download(later.getString("id"), later.getString("token")).status(), "the refused try did not spend it");
   }
 
+  /**
+   * {@code onboarding.maxConcurrent} (1 here, on a third gateway): while one delivery is in progress —
+   * held on its package row, which the test locks in a transaction of its own — another gets 503
+   * {@code enrollment_busy} with {@code Retry-After: 1} and keeps its token; both succeed afterwards.
+   */
+  @Test
+  void enrollmentsBeyondMaxConcurrentGet503AndKeepTheirToken() {
+    String slug = newSlug();
+    createTenant(slug);
+    JsonObject held = createPackage(slug, "agent-held");
+    JsonObject busy = createPackage(slug, "agent-busy");
+    try (GatewayFixture gwC = GatewayFixture.start(vertxA, cfg -> {
+      adm.enable(cfg, pg, PostgresFixture.URL);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> onboarding = (Map<String, Object>) cfg.get("onboarding");
+      onboarding.put("maxConcurrent", 1);
+    })) {
+      HttpClient enrollC = adm.enrollClient(vertxA, gwC.gateway.enrollPort());
+      io.vertx.sqlclient.SqlConnection lock = Await.result(pg.db.pool().getConnection());
+      try {
+        Await.result(lock.query("BEGIN").execute());
+        Await.result(lock.preparedQuery("SELECT id FROM onboarding_packages WHERE id = $1 FOR UPDATE")
+            .execute(Tuple.of(java.util.UUID.fromString(held.getString("id")))));
+        Future<Response> first = Http.sendAsync(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
+            .setURI("/api/edge-packages/" + held.getString("id") + "/bundle")
+            .putHeader(EnrollmentVerticle.TOKEN_HEADER, held.getString("token")), null);
+        Await.until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") >= 1,
+            Duration.ofSeconds(10), "the first delivery waits on its package row");
+        Response r = Http.send(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
+            .setURI("/api/edge-packages/" + busy.getString("id") + "/bundle")
+            .putHeader(EnrollmentVerticle.TOKEN_HEADER, busy.getString("token")), null);
+        assertRefused(r, 503, "enrollment_busy");
+        assertEquals("1", r.headers().get("retry-after"));
+        assertFalse(first.isComplete(), "the held delivery is still in progress");
+        Await.result(lock.query("ROLLBACK").execute());
+        assertEquals(200, Await.result(first, Duration.ofSeconds(10)).status(), "the held delivery completes");
+      } finally {
+        lock.close();
+      }
+      Response again = Http.send(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
+          .setURI("/api/edge-packages/" + busy.getString("id") + "/bundle")
+          .putHeader(EnrollmentVerticle.TOKEN_HEADER, busy.getString("token")), null);
+      assertEquals(200, again.status(), "the busy refusal did not spend the token");
+      enrollC.close();
+    }
+  }
+
   @Test
   void bodiesOverTheLimitsAreRefusedWith413() {
     String big = "x".repeat(70 * 1024);

@@ -106,6 +106,7 @@ class AbuseIT {
     })) {
       double baseline = openConnections(g);
       double refusedBefore = g.refusals("header_timeout");
+      double badBefore = g.refusals("bad_request");
       long[] opened = new long[n];
       long[] closed = new long[n];
       AtomicInteger closedCount = new AtomicInteger();
@@ -148,6 +149,7 @@ class AbuseIT {
         // the sweep runs every min(5 s, headerTimeout / 4): a connection can outlive the timeout by that much
         assertTrue(max <= idle.toMillis() + 5_000 + 3_000, "held past the header timeout: " + max + " ms");
         assertEquals(refusedBefore + n, g.refusals("header_timeout"), "each counted once");
+        assertEquals(badBefore, g.refusals("bad_request"), "and not again as a bad request when it closed");
         Await.until(() -> openConnections(g) <= baseline + 1, Duration.ofSeconds(5), "connection gauge back to baseline");
         assertTrue(g.core.seen().stream().noneMatch(x -> x.path().startsWith("/slowloris")), "core saw the attack");
       } finally {
@@ -208,6 +210,7 @@ class AbuseIT {
         Thread.sleep(3_000); // three header timeouts with nothing sent: only the idle timeout applies
         assertFalse(closed.future().isComplete(), "a quiet keep-alive connection was closed");
         double before = g.refusals("header_timeout");
+        double badBefore = g.refusals("bad_request");
         long start = System.nanoTime();
         s.write("GET /second HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
         long timer = vertx.setPeriodic(300, id -> s.write("a"));
@@ -219,6 +222,8 @@ class AbuseIT {
           vertx.cancelTimer(timer);
         }
         assertEquals(before + 1, g.refusals("header_timeout"));
+        Await.result(vertx.timer(200)); // the decoder reports the cut-short head as the channel closes
+        assertEquals(badBefore, g.refusals("bad_request"), "counted once, not also as a bad request");
         assertTrue(g.core.seen().stream().noneMatch(x -> x.path().equals("/second")), "core saw the unfinished head");
       } finally {
         Await.result(net.close());
