@@ -181,7 +181,7 @@ final class NatsLink {
     }
     metrics.natsConnected(s == State.CONNECTED);
     if (before != s) {
-      if (s == State.CONNECTED || lastError == null) {
+      if (s != State.DISCONNECTED || lastError == null) {
         LOG.info("op=nats.state state={} url={}", s.name().toLowerCase(java.util.Locale.ROOT), config.url());
       } else {
         LOG.info("op=nats.state state={} url={} last_error=\"{}\"", s.name().toLowerCase(java.util.Locale.ROOT),

@@ -171,6 +171,12 @@ class AdminApiIT {
     return r.json();
   }
 
+  /** The bundle download of {@code pkg} (as the admin API returned it) with its token. */
+  private static RequestOptions bundleRequest(JsonObject pkg) {
+    return new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/edge-packages/" + pkg.getString("id")
+        + "/bundle").putHeader(EnrollmentVerticle.TOKEN_HEADER, pkg.getString("token"));
+  }
+
   private static Response download(String id, String token) {
     RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/edge-packages/" + id + "/bundle");
     if (token != null) {
@@ -351,9 +357,7 @@ class AdminApiIT {
     String slug = newSlug();
     createTenant(slug);
     JsonObject pkg = createPackage(slug, "agent-race");
-    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST)
-        .setURI("/api/edge-packages/" + pkg.getString("id") + "/bundle")
-        .putHeader(EnrollmentVerticle.TOKEN_HEADER, pkg.getString("token"));
+    RequestOptions ro = bundleRequest(pkg);
     List<Future<Response>> racing = new java.util.ArrayList<>();
     List<HttpClient> clients = new java.util.ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -403,14 +407,10 @@ class AdminApiIT {
         Await.result(lock.query("BEGIN").execute());
         Await.result(lock.preparedQuery("SELECT id FROM onboarding_packages WHERE id = $1 FOR UPDATE")
             .execute(Tuple.of(java.util.UUID.fromString(held.getString("id")))));
-        Future<Response> first = Http.sendAsync(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
-            .setURI("/api/edge-packages/" + held.getString("id") + "/bundle")
-            .putHeader(EnrollmentVerticle.TOKEN_HEADER, held.getString("token")), null);
+        Future<Response> first = Http.sendAsync(enrollC, bundleRequest(held), null);
         Await.until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") >= 1,
             Duration.ofSeconds(10), "the first delivery waits on its package row");
-        Response r = Http.send(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
-            .setURI("/api/edge-packages/" + busy.getString("id") + "/bundle")
-            .putHeader(EnrollmentVerticle.TOKEN_HEADER, busy.getString("token")), null);
+        Response r = Http.send(enrollC, bundleRequest(busy), null);
         assertRefused(r, 503, "enrollment_busy");
         assertEquals("1", r.headers().get("retry-after"));
         assertFalse(first.isComplete(), "the held delivery is still in progress");
@@ -419,9 +419,7 @@ class AdminApiIT {
       } finally {
         lock.close();
       }
-      Response again = Http.send(enrollC, new RequestOptions().setMethod(HttpMethod.POST)
-          .setURI("/api/edge-packages/" + busy.getString("id") + "/bundle")
-          .putHeader(EnrollmentVerticle.TOKEN_HEADER, busy.getString("token")), null);
+      Response again = Http.send(enrollC, bundleRequest(busy), null);
       assertEquals(200, again.status(), "the busy refusal did not spend the token");
       enrollC.close();
     }
