@@ -72,6 +72,7 @@ class EdgeFuzzIT {
     // the gateway answers HEAD + Expect: 100-continue with "100 Continue" then the head (checked on a raw
     // socket), but Vert.x's HTTP/1.1 client then reads the final response as if it had a body and hangs
     Assume.that(!(method == HttpMethod.HEAD && !http2 && headers.stream().anyMatch(h -> h.get1().equalsIgnoreCase("expect"))));
+    gw.core.clear(); // one try at a time: what core saw is this try's (else 100,000 tries scan a list as long)
     String fuzzId = UUID.randomUUID().toString();
     RequestOptions ro = new RequestOptions().setMethod(method).setURI(path).putHeader("x-fuzz-id", fuzzId);
     try {
