@@ -82,7 +82,6 @@ public final class IdentityResolver {
         Fingerprints.serialHex(leaf.getSerialNumber()), Fingerprints.sha256Hex(leaf), notBefore, notAfter);
   }
 
-  /** Rules 2-5 against {@code snapshot}: run at the handshake and again on every registry change. */
   /**
    * Whether the presented certificates, and the tenant CA the registry filled in when the client sent
    * its leaf alone, are all within their validity at {@code nowMillis}. The handshake checked this; a
@@ -100,6 +99,7 @@ public final class IdentityResolver {
     return c.getNotBefore().getTime() <= nowMillis && nowMillis <= c.getNotAfter().getTime();
   }
 
+  /** Rules 2-5 against {@code snapshot}: run at the handshake and again on every registry change. */
   public Resolution resolve(PresentedChain p, RegistrySnapshot snapshot) {
     if (!p.usable) {
       return Resolution.refused(Failure.NO_CLIENT_CERT, null);
