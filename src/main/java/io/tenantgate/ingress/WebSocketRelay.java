@@ -5,7 +5,10 @@ import io.tenantgate.config.RouteConfig;
 import io.tenantgate.error.Failure;
 import io.tenantgate.identity.IdentityStamp;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -15,7 +18,7 @@ import java.util.Map;
 /**
  * Passes a WebSocket upgrade through to core: the client's handshake is checked first
  * ({@link WebSocketHandshake}: an incomplete one never reaches core), then the upstream handshake is made (with the
- * stripped and stamped headers), so a core that refuses gets a proper error reply; then frames are
+ * stripped and stamped headers), so a core that refuses has its answer passed to the client; then frames are
  * relayed unchanged in both directions with back-pressure, and a close on one side closes the other
  * with the same status.
  */
@@ -57,9 +60,15 @@ final class WebSocketRelay {
       }
     }
     connect(route, options)
-        // a timeout here is getting a connection or core's handshake answer: nothing was relayed yet
-        .onFailure(err -> ex.fail(err instanceof java.util.concurrent.TimeoutException ? Failure.UPSTREAM_UNAVAILABLE
-            : HttpRelay.failureOf(err), err))
+        .onFailure(err -> {
+          if (err instanceof UpgradeRejectedException rejected) {
+            relayRejection(ex, rejected);
+          } else {
+            // a timeout here is getting a connection or core's handshake answer: nothing was relayed yet
+            ex.fail(err instanceof java.util.concurrent.TimeoutException ? Failure.UPSTREAM_UNAVAILABLE
+                : HttpRelay.failureOf(err), err);
+          }
+        })
         .onSuccess(upstream -> req.toWebSocket()
             .onFailure(err -> {
               upstream.close();
@@ -73,6 +82,28 @@ final class WebSocketRelay {
                 upstream.close((short) 1001, "idle");
               });
             }));
+  }
+
+  /**
+   * Core answered the upgrade with something other than 101 (401, 403, 404, 429, 503...): that answer is
+   * the client's, as for any other request — status, end-to-end headers and body — not a gateway error.
+   */
+  private static void relayRejection(Exchange ex, UpgradeRejectedException rejected) {
+    if (ex.finished()) {
+      return;
+    }
+    ex.upstreamResponded();
+    HttpServerResponse resp = ex.resp;
+    resp.setStatusCode(rejected.getStatus());
+    if (rejected.getHeaders() != null) {
+      HeaderPolicy.copyResponseHeaders(rejected.getHeaders(), resp.headers(), false);
+    }
+    resp.headers().remove("content-length");
+    resp.putHeader("x-request-id", ex.meta.requestId());
+    Buffer body = rejected.getBody() == null ? Buffer.buffer() : rejected.getBody();
+    ex.bytesOut += body.length();
+    ex.completed();
+    resp.end(body);
   }
 
   /** The upstream handshake; a client that throws (it should not, once the target is checked) fails the future. */

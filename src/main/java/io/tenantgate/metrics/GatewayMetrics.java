@@ -31,6 +31,34 @@ public final class GatewayMetrics {
   private static final Duration[] BUCKETS = java.util.stream.LongStream.of(1, 2, 5, 10, 25, 50, 100, 250, 500,
       1_000, 2_500, 5_000, 10_000, 30_000).mapToObj(Duration::ofMillis).toArray(Duration[]::new);
 
+  /** The HELP line of every meter this class registers: what it counts and what its tags mean. */
+  private static final Map<String, String> HELP = Map.ofEntries(
+      Map.entry("tenantgate.refusals", "Requests and connections refused, by reason code, tenant and stage"
+          + " (handshake or request)"),
+      Map.entry("tenantgate.admin.requests", "Admin API calls by operation, HTTP status and outcome"),
+      Map.entry("tenantgate.enrollments", "Enrollment attempts (bundle download or CSR) by delivery, outcome and tenant"),
+      Map.entry("tenantgate.handshakes", "Finished edge TLS handshakes by outcome, reason and tenant"),
+      Map.entry("tenantgate.event.loop.delay", "How late an event loop ran a timer that was due"),
+      Map.entry("tenantgate.tls.reloads", "Edge TLS hot reloads by outcome (applied or rejected)"),
+      Map.entry("tenantgate.tls.ticket.key.rotations", "TLS session-ticket key rotations by reason"),
+      Map.entry("tenantgate.assertions.signed", "Tenant assertions signed (once per client certificate and refresh)"),
+      Map.entry("tenantgate.connections.active", "Open edge connections by tenant"),
+      Map.entry("tenantgate.connection.closes", "Edge connections the gateway closed on its own initiative, by reason"
+          + " (idle, header_timeout, expired, h2_flood) and tenant"),
+      Map.entry("tenantgate.nats.publishes", "Messages the NATS bridge handed to NATS, by mode and tenant"),
+      Map.entry("tenantgate.nats.acks", "JetStream acknowledgements passed to clients, by duplicate and tenant"),
+      Map.entry("tenantgate.nats.errors", "NATS bridge operations that failed, by reason and tenant"),
+      Map.entry("tenantgate.nats.denials", "Subjects refused by the NATS bridge, by reason and tenant"),
+      Map.entry("tenantgate.nats.connected", "Whether the bridge's NATS connection is up (1) or not (0)"),
+      Map.entry("tenantgate.nats.websockets.active", "Open NATS WebSocket sessions by tenant"),
+      Map.entry("tenantgate.grpc.streams.active", "Open gRPC streams by tenant"),
+      Map.entry("tenantgate.request.duration", "Edge request duration, first byte in to last byte out"),
+      Map.entry("tenantgate.upstream.duration", "Time from the upstream request sent to its response head"),
+      Map.entry("tenantgate.gateway.duration", "Time the gateway added before core was asked"),
+      Map.entry("tenantgate.requests", "Finished edge requests by route, protocol, status class and tenant"),
+      Map.entry("tenantgate.bytes.in", "Request body bytes received from edge clients, by tenant"),
+      Map.entry("tenantgate.bytes.out", "Response body bytes sent to edge clients, by tenant"));
+
   private final PrometheusMeterRegistry registry;
   private final TenantTags tenants;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -156,7 +184,8 @@ public final class GatewayMetrics {
   public void natsConnected(boolean up) {
     gauges.computeIfAbsent("tenantgate.nats.connected|", k -> {
       AtomicLong v = new AtomicLong();
-      Gauge.builder("tenantgate.nats.connected", v, AtomicLong::doubleValue).register(registry);
+      Gauge.builder("tenantgate.nats.connected", v, AtomicLong::doubleValue).description(help("tenantgate.nats.connected"))
+          .register(registry);
       return v;
     }).set(up ? 1 : 0);
   }
@@ -303,20 +332,29 @@ public final class GatewayMetrics {
   }
 
   private Counter counter(String name, String... tags) {
-    return counters.computeIfAbsent(key(name, tags), k -> Counter.builder(name).tags(tags).register(registry));
+    return counters.computeIfAbsent(key(name, tags), k -> Counter.builder(name).description(help(name)).tags(tags)
+        .register(registry));
   }
 
   private Timer timer(String name, String... tags) {
-    return timers.computeIfAbsent(key(name, tags), k -> Timer.builder(name).tags(tags)
+    return timers.computeIfAbsent(key(name, tags), k -> Timer.builder(name).description(help(name)).tags(tags)
         .serviceLevelObjectives(BUCKETS).register(registry));
   }
 
   private AtomicLong gauge(String name, String tenant) {
     return gauges.computeIfAbsent(name + "|" + tenant, k -> {
       AtomicLong v = new AtomicLong();
-      Gauge.builder(name, v, AtomicLong::doubleValue).tag("tenant", tenant).register(registry);
+      Gauge.builder(name, v, AtomicLong::doubleValue).description(help(name)).tag("tenant", tenant).register(registry);
       return v;
     });
+  }
+
+  private static String help(String name) {
+    String h = HELP.get(name);
+    if (h == null) {
+      throw new IllegalArgumentException("no HELP text for meter " + name);
+    }
+    return h;
   }
 
   private static String key(String name, String... tags) {

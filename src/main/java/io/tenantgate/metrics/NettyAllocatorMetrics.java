@@ -21,6 +21,7 @@ final class NettyAllocatorMetrics {
     Gauge.builder("tenantgate.netty.pool.used.bytes", () -> {
       long netty = PlatformDependent.usedDirectMemory();
       return netty >= 0 ? netty : direct == null ? 0 : direct.getMemoryUsed();
-    }).tag("memory", "direct").baseUnit("bytes").strongReference(true).register(registry);
+    }).description("Direct memory Netty has allocated (the JVM's direct buffer pool when Netty does not count it)")
+        .tag("memory", "direct").baseUnit("bytes").strongReference(true).register(registry);
   }
 }

@@ -3,6 +3,7 @@ package io.tenantgate.ingress;
 import static io.tenantgate.testing.Http.get;
 import static io.tenantgate.testing.Http.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -336,6 +337,42 @@ class ForwardingIT {
     } finally {
       Await.result(ws.close());
     }
+  }
+
+  @Test
+  void aWebSocketUpgradeCoreRefusesGetsCoresAnswerNotAGatewayError() {
+    var ws = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(agent.chainPem().toString())
+            .setKeyPath(agent.keyPem().toString())));
+    try {
+      double resetsBefore = gw.gateway.metrics().count("tenantgate.refusals", "reason", "upstream_reset", "tenant",
+          "acme", "stage", "upstream");
+      double fourBefore = requests("4xx");
+      double fiveBefore = requests("5xx");
+      for (int status : new int[] {403, 404, 503}) {
+        Throwable err = Await.failure(ws.connect(new WebSocketConnectOptions().setHost("localhost")
+            .setPort(gw.edgePort()).setURI("/ws/refuse/" + status)));
+        assertTrue(err instanceof io.vertx.core.http.UpgradeRejectedException, String.valueOf(err));
+        var rejected = (io.vertx.core.http.UpgradeRejectedException) err;
+        assertEquals(status, rejected.getStatus(), "core's status reaches the client");
+        assertNotNull(rejected.getHeaders().get("x-request-id"));
+        assertEquals("/ws/refuse/" + status, gw.core.last().path());
+        assertEquals("acme", gw.core.last().header("x-tenant-slug"));
+      }
+      assertEquals(resetsBefore, gw.gateway.metrics().count("tenantgate.refusals", "reason", "upstream_reset",
+          "tenant", "acme", "stage", "upstream"), "core's answer is not a gateway refusal");
+      assertEquals(2, requests("4xx") - fourBefore, 1e-9, "403 and 404 counted as 4xx requests");
+      assertEquals(1, requests("5xx") - fiveBefore, 1e-9, "503 counted as a 5xx request");
+    } finally {
+      Await.result(ws.close());
+    }
+  }
+
+  /** acme's finished requests of one status class, every route and protocol. */
+  private static double requests(String statusClass) {
+    return gw.gateway.metrics().registry().find("tenantgate.requests").tags("status_class", statusClass, "tenant",
+        "acme").counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
 
   @Test

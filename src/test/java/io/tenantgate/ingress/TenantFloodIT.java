@@ -25,26 +25,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8's acceptance for quotas: one tenant flooding at 10x its request quota while another tenant's
- * requests all succeed with their latency close to a solo run. Load comes from a Vert.x instance of its
- * own (the gateway's event loops serve only the gateway), paced by timers: the quiet tenant sends 40
- * (bench: 50) requests per second on its own HTTP/2 connection, the flooder ten times its quota of 20 (bench:
- * 50) over HTTP/2, with at most 64 requests in flight (a fleet of 64 agents).
+ * Issue 8's quota behaviour under a flood: one tenant sending at 10x its request quota while another
+ * tenant's requests all succeed with their latency close to a solo run. Load comes from a Vert.x instance
+ * of its own (the gateway's event loops serve only the gateway), paced by timers: the quiet tenant sends
+ * 40 requests per second on its own HTTP/2 connection, the flooder ten times its quota of 20 over HTTP/2,
+ * with at most 64 requests in flight (a fleet of 64 agents).
  *
- * <p>In the suite it runs 5 s per phase and asserts what is stable on a shared two-core box:
- * every request of the quiet tenant succeeds in both runs, its median and p99 stay within generous
- * bounds of its solo run (or, when the machine was starved during the flood, no worse than the
- * flooder's own), the flooder gets 429s, each counted, and core sees only the admitted ones. The issue's exact bar (p99 and
- * success rate within 10 % of the solo run) needs longer runs after a JIT warm-up; {@code bench/quota-flood.sh}
- * runs this class with {@code -Dtenantgate.quota.bench=true} (60 s warm-up, 30 s per phase) and then
- * asserts the 10 %.
+ * <p>It runs 5 s per phase and asserts what is stable on a shared two-core box: every request of the
+ * quiet tenant succeeds in both runs, its median and p99 stay within generous bounds of its solo run (or,
+ * when the machine was starved during the flood, no worse than the flooder's own), the flooder gets 429s,
+ * each counted, and core sees only the admitted ones. The issue's exact bar (p99 and success rate within
+ * 10 % of the solo run) is measured by {@code bench/quota-flood.sh}: the gateway, the quiet fleet and the
+ * flooding fleet in three processes, minutes per phase after a JIT warm-up.
  */
 class TenantFloodIT {
-  private static final boolean BENCH = Boolean.getBoolean("tenantgate.quota.bench");
-  /** acme's quota: 50 rps in the bench; 20 in the suite, so the flood loads shared CI cores less. */
-  private static final int QUOTA = BENCH ? 50 : 20;
+  /** acme's quota: 20, so the flood loads shared CI cores little. */
+  private static final int QUOTA = 20;
   private static final int FLOOD_RATE = 10 * QUOTA;
-  private static final int QUIET_RATE = BENCH ? 50 : 40;
+  private static final int QUIET_RATE = 40;
   /** The flooding fleet: this many requests waiting at most (a fleet of this many agents). */
   private static final int FLOOD_IN_FLIGHT = 64;
 
@@ -92,9 +90,8 @@ class TenantFloodIT {
       // requests in the client as soon as the machine slows, measuring the client instead of the gateway
       HttpClient quiet = client(load, gw, gw.pki.component(gw.pki.globexCa, "agent-quiet", "globex"),
           HttpVersion.HTTP_2);
-      Duration phase = BENCH ? Duration.ofSeconds(30) : Duration.ofSeconds(5);
-      // STACK.md: on two cores C2 keeps compiling for about a minute under load
-      Duration warmUp = BENCH ? Duration.ofSeconds(60) : Duration.ofSeconds(3);
+      Duration phase = Duration.ofSeconds(5);
+      Duration warmUp = Duration.ofSeconds(3);
 
       // warm-up over both paths, the admitted and the refused, so the JIT does not compile them mid-run;
       // then a pause long enough for acme's bucket to refill
@@ -115,11 +112,11 @@ class TenantFloodIT {
       LoopDelay floodLoops = LoopDelay.since(gw, before);
       long cpu2 = cpuNanos();
 
-      System.out.printf("%nquota flood (%s, %d s per phase): acme quota %d rps, offered %d rps%n"
+      System.out.printf("%nquota flood (%d s per phase): acme quota %d rps, offered %d rps%n"
               + "  globex solo:         %s%n  globex during flood: %s%n  acme flooding:       %s%n"
               + "  globex p99 during/solo = %.2f%n  gateway event-loop delay: solo %s, flood %s%n"
               + "  test JVM CPU (gateway + load + core): solo %.2f s, flood %.2f s over %d s per phase%n%n",
-          BENCH ? "bench" : "suite", phase.toSeconds(), QUOTA, FLOOD_RATE, solo, during, flooded,
+          phase.toSeconds(), QUOTA, FLOOD_RATE, solo, during, flooded,
           during.p99Micros() / (double) Math.max(1, solo.p99Micros()), soloLoops, floodLoops, (cpu1 - cpu0) / 1e9,
           (cpu2 - cpu1) / 1e9, phase.toSeconds());
 
@@ -133,21 +130,16 @@ class TenantFloodIT {
       long acmeAtCore = gw.core.seen().stream().filter(s -> "acme".equals(s.header("x-tenant-slug"))).count();
       assertEquals(flooded.ok(), acmeAtCore, "core saw exactly acme's admitted requests");
       assertEquals(flooded.limited(), refusals(gw) - refusedBefore, 1e-9, "every 429 counted");
-      if (BENCH) {
-        assertTrue(during.p99Micros() <= solo.p99Micros() * 1.10, "p99 within 10 %: " + solo + " vs " + during);
-        assertTrue(during.successRate() >= solo.successRate() * 0.90, "success rate within 10 %");
-      } else {
-        // 5 s on shared CI cores, where JIT compilation and other processes decide a p99 of 200 samples:
-        // globex passes when it stays near its solo run, or — when the whole machine was starved during the
-        // flood (everyone slow) — when it was served no worse than the flooder itself. A shared bucket or a
-        // lock would show as 429s or as globex waiting behind acme; the 10 % bar is the bench's
-        boolean nearSolo = during.p50Micros() <= 3 * solo.p50Micros() + 100_000
-            && during.p99Micros() <= Math.max(5 * solo.p99Micros(), solo.p99Micros() + 1_000_000);
-        boolean noWorseThanTheFlooder = during.p50Micros() <= 1.5 * flooded.p50Micros() + 50_000
-            && during.p99Micros() <= 1.5 * flooded.p99Micros() + 100_000;
-        assertTrue(nearSolo || noWorseThanTheFlooder, "globex's latency during the flood: " + during
-            + "; solo: " + solo + "; acme: " + flooded);
-      }
+      // 5 s on shared CI cores, where JIT compilation and other processes decide a p99 of 200 samples:
+      // globex passes when it stays near its solo run, or — when the whole machine was starved during the
+      // flood (everyone slow) — when it was served no worse than the flooder itself. A shared bucket or a
+      // lock would show as 429s or as globex waiting behind acme; the 10 % bar is bench/quota-flood.sh's
+      boolean nearSolo = during.p50Micros() <= 3 * solo.p50Micros() + 100_000
+          && during.p99Micros() <= Math.max(5 * solo.p99Micros(), solo.p99Micros() + 1_000_000);
+      boolean noWorseThanTheFlooder = during.p50Micros() <= 1.5 * flooded.p50Micros() + 50_000
+          && during.p99Micros() <= 1.5 * flooded.p99Micros() + 100_000;
+      assertTrue(nearSolo || noWorseThanTheFlooder, "globex's latency during the flood: " + during
+          + "; solo: " + solo + "; acme: " + flooded);
     } finally {
       gw.close();
       Await.result(load.close());

@@ -47,6 +47,47 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void everyGatewayMeterIsScrapedWithAHelpText() {
+    GatewayMetrics m = new GatewayMetrics(10);
+    m.refusal("tenant_rate_limited", "acme", "request");
+    m.adminCall("tenants.list", 200, "ok");
+    m.enrollment("bundle", "ok", "acme");
+    m.handshake("ok", "none", "acme");
+    m.eventLoopDelay(MS);
+    m.tlsReload("applied");
+    m.tlsTicketKeyRotation("scheduled");
+    m.assertionSigned("acme");
+    m.connectionOpened("acme");
+    m.connectionClosedByGateway("idle", "acme");
+    m.natsPublished("acme", "core");
+    m.natsAcked("acme", false);
+    m.natsError("acme", "nats_unavailable");
+    m.natsDenied("acme", "bad_subject");
+    m.natsConnected(true);
+    m.natsWebSocketOpened("acme");
+    m.grpcStream("acme", 1);
+    m.request("core", "h1", 200, "acme", 5 * MS, 3 * MS, 1 * MS, 100, 64);
+
+    java.util.Set<String> families = new java.util.TreeSet<>();
+    java.util.Map<String, String> help = new java.util.HashMap<>();
+    for (String line : m.scrape().split("\n")) {
+      if (line.startsWith("# HELP tenantgate_")) {
+        String[] parts = line.split(" ", 4);
+        help.put(parts[2], parts.length > 3 ? parts[3].trim() : "");
+      } else if (line.startsWith("tenantgate_")) {
+        families.add(line.substring(0, line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ')));
+      }
+    }
+    assertEquals(true, families.size() >= 20, "the meters above were scraped: " + families);
+    for (String sample : families) {
+      String family = help.keySet().stream().filter(f -> sample.equals(f) || sample.startsWith(f + "_"))
+          .findFirst().orElse(null);
+      assertNotNull(family, "no HELP line for " + sample);
+      assertEquals(false, help.get(family).isEmpty(), "empty HELP for " + family);
+    }
+  }
+
+  @Test
   void statusesOutsideTheFiveClassesAreStillCountedByTheirClass() {
     GatewayMetrics m = new GatewayMetrics(10);
     m.request("core", "h1", 0, "acme", MS, -1, -1, 0, 0);

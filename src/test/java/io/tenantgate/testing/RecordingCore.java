@@ -33,6 +33,15 @@ public final class RecordingCore {
     RecordingCore core = new RecordingCore();
     core.server = vertx.createHttpServer(new HttpServerOptions().setPort(0).setHost("127.0.0.1")
             .setHttp2ClearTextEnabled(true))
+        // /ws/refuse/NNN: core answers the upgrade with status NNN instead of 101
+        .webSocketHandshakeHandler(hs -> {
+          if (hs.path().startsWith("/ws/refuse/")) {
+            core.seen.add(new Seen("GET", hs.path(), hs.uri(), copy(hs.headers()), 0, false));
+            hs.reject(Integer.parseInt(hs.path().substring("/ws/refuse/".length())));
+          } else {
+            hs.accept();
+          }
+        })
         .webSocketHandler(ws -> {
           core.seen.add(new Seen("GET", ws.path(), ws.uri(), copy(ws.headers()), 0, true));
           ws.textMessageHandler(ws::writeTextMessage);

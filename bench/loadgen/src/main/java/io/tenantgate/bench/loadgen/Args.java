@@ -77,9 +77,11 @@ final class Args {
   /** Seconds as a decimal ({@code 2.5}) or with a unit ({@code 500ms}, {@code 10s}, {@code 2m}). */
   Duration duration(String name, Duration def) {
     String v = string(name, null);
-    if (v == null) {
-      return def;
-    }
+    return v == null ? def : parseDuration(v);
+  }
+
+  /** As {@link #duration}: {@code 2.5}, {@code 500ms}, {@code 10s}, {@code 2m}. */
+  static Duration parseDuration(String v) {
     if (v.endsWith("ms")) {
       return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
     }

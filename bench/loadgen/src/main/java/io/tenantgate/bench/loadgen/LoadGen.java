@@ -25,6 +25,8 @@ import java.util.List;
  *   <li>{@code idle}: hold N idle mTLS connections and report the server's memory per connection;</li>
  *   <li>{@code soak}: a long mixed load (h1/h2/gRPC/NATS, a flooder, hostile clients) against one
  *       gateway, sampling its memory, descriptors and refusals (bench/soak.sh);</li>
+ *   <li>{@code paced}: one tenant's Poisson-paced requests through a schedule of phases, latency per
+ *       phase (bench/quota-flood.sh);</li>
  *   <li>{@code upstream}: the trivial upstream both gateways forward to;</li>
  *   <li>{@code report}: turn result lines into docs/performance.md.</li>
  * </ul>
@@ -44,6 +46,8 @@ public final class LoadGen {
         case "run" -> run(new Args(argv, 1));
         case "idle" -> IdleRun.main(new Args(argv, 1));
         case "soak" -> Soak.main(new Args(argv, 1));
+        case "paced" -> Paced.main(new Args(argv, 1));
+        case "profile" -> profile(new Args(argv, 1));
         case "upstream" -> Upstream.main(new Args(argv, 1));
         case "report" -> Report.main(new Args(argv, 1));
         default -> {
@@ -83,10 +87,25 @@ public final class LoadGen {
                    [--reset-with-body (rapid reset of POSTs whose body never comes, instead of complete GETs)]
                    Rates (per second: h1 40, h2 40, gRPC unary 20, NATS HTTP publish 20, and the ones above)
                    are multiplied by --rate-scale. Exit 1 when the gateway died or anything unexpected failed.
+          paced    --target HOST:PORT --certs DIR --ca FILE --phases NAME:DURATION,... [--tenant SLUG]
+                   [--rate 50 (mean req/s, Poisson arrivals)] [--send-in NAME,... (default: every phase)]
+                   [--start-at EPOCH-MS (shared by the processes of one run)] [--connections 4 (certificates)]
+                   [--protocol h2|h1] [--max-in-flight 64] [--path /quota] [--timeout 10s] [--seed N]
+                   [--label NAME] [--out FILE] [--compare BASE,UNDER [--max-p99-ratio 1.10] [--max-success-drop 0.10]]
+                   One JSON line per phase; with --compare a verdict line, exit 1 when UNDER missed the bar.
+          profile  --jfr FILE [--top 15] [--during TEXT] the Java hot path of a JFR recording, as docs/performance.md shows it
           upstream [--host 127.0.0.1] [--port 0] [--body-size 64] [--threads 1] [--require-header x-tenant-slug]
           report   --results FILE --machine FILE [--out docs/performance.md] [--notes FINDINGS.md]
                    [--jfr tenantgate.jfr] [--check [--expect-runs N]]
         """);
+  }
+
+  private static void profile(Args args) throws java.io.IOException {
+    Path jfr = Path.of(args.required("jfr"));
+    int top = args.integer("top", 15);
+    String during = args.string("during", "during the recording");
+    args.rejectUnknown();
+    System.out.println(Profile.markdown(jfr, top, during));
   }
 
   private static void run(Args args) throws Exception {

@@ -38,7 +38,8 @@ final class Profile {
   private Profile() {
   }
 
-  static String markdown(Path jfr, int topMethods) throws IOException {
+  /** {@code during}: when the recording ran, for the first sentence ("through the load and gRPC phases"). */
+  static String markdown(Path jfr, int topMethods, String during) throws IOException {
     Map<String, Integer> byCategory = new LinkedHashMap<>();
     CATEGORIES.keySet().forEach(k -> byCategory.put(k, 0));
     byCategory.put("other (JDK, GC helpers, ...)", 0);
@@ -85,7 +86,7 @@ final class Profile {
     if (samples == 0) {
       return md.append("No execution samples in ").append(jfr.getFileName()).append(".\n").toString();
     }
-    md.append(samples).append(" execution samples (JFR on the gateway through the load and gRPC phases, every mode)."
+    md.append(samples).append(" execution samples (JFR on the gateway ").append(during).append(")."
         + " Where tenantgate's Java threads were:\n\n");
     md.append("| activity (innermost matching frame) | samples | share |\n|---|---|---|\n");
     int total = samples;

@@ -61,7 +61,7 @@ final class Report {
     Report report = new Report(lines, machine);
     if (out != null) {
       String notesText = notes != null && Files.exists(Path.of(notes)) ? Files.readString(Path.of(notes)) : null;
-      String profile = jfr != null && Files.exists(Path.of(jfr)) ? Profile.markdown(Path.of(jfr), 15) : null;
+      String profile = jfr != null && Files.exists(Path.of(jfr)) ? Profile.markdown(Path.of(jfr), 15, "through the load and gRPC phases, every mode") : null;
       Files.writeString(Path.of(out), report.markdown(notesText, profile), StandardCharsets.UTF_8);
     }
     if (check) {
