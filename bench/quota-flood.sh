@@ -90,7 +90,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 command -v java >/dev/null && command -v mvn >/dev/null || die "needs java 17 and mvn"
-command -v curl >/dev/null || die "needs curl (reads the gateway's /metrics)"
 
 # --- build (as bench/run.sh) ---------------------------------------------------------------------
 if [ ! -f "$product_jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$product_jar" -print -quit)" ]; then
@@ -212,7 +211,13 @@ sum_field() { grep "\"label\":\"$1\"" "$work/$1.out" | grep '"phase"' | grep -o 
 flood_limited=$(sum_field flooder limited)
 flood_ok=$(sum_field flooder ok)
 flood_bare=$(sum_field flooder limitedWithoutRetryAfter)
-counted=$(curl -fsS "http://127.0.0.1:$ops_port/metrics" \
+scrape() { # GET /metrics over bash's /dev/tcp: nothing to install (HTTP/1.0, the server closes when done)
+  exec 3<>"/dev/tcp/127.0.0.1/$ops_port"
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  cat <&3
+  exec 3<&-
+}
+counted=$(scrape | tr -d '\r' \
   | grep '^tenantgate_refusals_total{' | grep 'reason="tenant_rate_limited"' | grep "tenant=\"$flood_tenant\"" \
   | grep 'stage="request"' | awk '{s+=$NF} END {printf "%d", s}')
 flood_s=$(( warm_s + cycles * $(seconds "$phase") ))

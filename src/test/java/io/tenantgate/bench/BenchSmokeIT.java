@@ -49,6 +49,37 @@ class BenchSmokeIT {
     assertTrue(out.contains("smoke passed"), "bench/run.sh --smoke printed no verdict:\n" + tail(log));
   }
 
+  /**
+   * {@code bench/quota-flood.sh --smoke}: the gateway and two paced fleets in their own JVMs for 5 s phases.
+   * The latency bar is off in smoke mode; what it still judges is not timing: every 429 carried
+   * Retry-After, the gateway counted exactly the 429s the flooder received, and the flooder was admitted
+   * no more than burst + quota x time.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void quotaFloodHarnessRunsAndTheGatewayCountsEveryRefusal() throws Exception {
+    Path repo = Path.of("").toAbsolutePath();
+    Path log = repo.resolve("target/quota-flood-smoke.log");
+    Files.createDirectories(log.getParent());
+    Process p = new ProcessBuilder("bash", repo.resolve("bench/quota-flood.sh").toString(), "--smoke", "--out",
+        repo.resolve("target/quota-flood-smoke").toString())
+        .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    p.getOutputStream().close();
+    if (!p.waitFor(3, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("bench/quota-flood.sh --smoke did not finish in 3 minutes:\n" + tail(log));
+    }
+    assertEquals(0, p.exitValue(), "bench/quota-flood.sh --smoke failed:\n" + tail(log));
+    String report = Files.readString(repo.resolve("target/quota-flood-smoke/quota-flood.md"));
+    assertTrue(report.contains("| quiet | solo | 2 |") && report.contains("| flooder | flood | 3 |"),
+        "a row per phase and process:\n" + report);
+    assertTrue(report.contains("\"verdict\":\"PASS\""), report);
+  }
+
   private static String tail(Path log) throws java.io.IOException {
     List<String> lines = Files.readAllLines(log);
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
