@@ -4,8 +4,8 @@
 # run, the flooder must get 429s with Retry-After, each counted by the gateway.
 #
 #   bench/quota-flood.sh [--phase 2m] [--cycles 2] [--warmup 60s] [--quota 50] [--flood-factor 10]
-#                        [--quiet-rate 50] [--protocol h2|h1] [--max-p99-ratio 1.10] [--jfr] [--smoke]
-#                        [--out DIR] [--keep]
+#                        [--quiet-rate 50] [--background-rate 0] [--protocol h2|h1] [--max-p99-ratio 1.10]
+#                        [--jfr] [--smoke] [--out DIR] [--keep]
 #
 # Three processes besides the upstream, as in production: tenantgate (serve, its own JVM), the quiet
 # tenant's fleet and the flooding tenant's fleet (two `loadgen paced` JVMs sharing one clock). The
@@ -13,10 +13,13 @@
 # times solo (quiet tenant alone) / flood (both), --phase each, so a slow minute of the machine lands on
 # both sides. Arrivals are Poisson (independent agents), on HTTP/2 connections of 4 (quiet) and 8
 # (flooder) certificates. The verdict pools the solo phases and the flood phases of the quiet tenant.
-# --jfr records the gateway over the measured phases (settings=profile) and prints its hot path.
-# Writes DIR/quota-flood.jsonl (one line per phase and process, then the verdict) and DIR/quota-flood.md
-# (DIR: target/quota-flood). Exit 1 when the bar is missed or a refusal was not counted. Run it on a
-# quiet machine: nothing else on the two cores. --smoke: 5 s phases, one cycle, report only.
+# --background-rate N adds a third tenant sending N req/s in every phase (no quota), so the solo phases
+# are not an idle machine. --jfr records the gateway over the measured phases (settings=profile) and
+# prints its hot path. Writes DIR/quota-flood.md and DIR/LABEL.jsonl per fleet (one line per phase, the
+# quiet fleet's verdict last) (DIR: target/quota-flood). Exit 1 when the bar is missed, a fleet did not
+# offer its load, or a refusal was not counted. Run it on a quiet machine: nothing else on the two cores.
+# --smoke: 5 s phases, one cycle, no latency or offered-load bar (the count checks still apply).
+# Durations: whole seconds or minutes (90s, 2m).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,13 +32,14 @@ warmup=60s
 quota=50
 flood_factor=10
 quiet_rate=50
+background_rate=
 protocol=h2
 max_ratio=1.10
 jfr=0
 smoke=0
 out="$root/target/quota-flood"
 keep=0
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --phase) phase="$2"; shift ;;
@@ -44,6 +48,7 @@ while [ $# -gt 0 ]; do
     --quota) quota="$2"; shift ;;
     --flood-factor) flood_factor="$2"; shift ;;
     --quiet-rate) quiet_rate="$2"; shift ;;
+    --background-rate) background_rate="$2"; [ "$background_rate" != 0 ] || background_rate=; shift ;;
     --protocol) protocol="$2"; shift ;;
     --max-p99-ratio) max_ratio="$2"; shift ;;
     --jfr) jfr=1 ;;
@@ -58,6 +63,10 @@ done
 if [ "$smoke" = 1 ]; then
   phase=5s; cycles=1; warmup=5s; max_ratio=1000
 fi
+# the fleets must offer their full load in the measured phases (a cold smoke run on shared cores cannot)
+strict=(--strict flood)
+background_strict=(--strict solo,flood)
+[ "$smoke" = 0 ] || { strict=(); background_strict=(); }
 
 log() { echo "[quota-flood $(date +%T)] $*" >&2; }
 # die, as_root, port_open, free_port, wait_line, wait_port
@@ -105,10 +114,11 @@ tenantgate_java_opts="${QUOTA_TENANTGATE_JAVA_OPTS:--Xmx512m}"
 
 # --- PKI, upstream ---------------------------------------------------------------------------------------
 data="$work/data"
-java -cp "$product_jar" "$here/BenchPki.java" pki "$data" --tenants 2 --certs-per-tenant 8 --slug-prefix quota >&2
+java -cp "$product_jar" "$here/BenchPki.java" pki "$data" --tenants 3 --certs-per-tenant 8 --slug-prefix quota >&2
 pki="$data/pki"
 quiet_tenant=quota-00000
 flood_tenant=quota-00001
+background_tenant=quota-00002
 
 # shellcheck disable=SC2086
 java $loadgen_java_opts -jar "$loadgen_jar" upstream --port 0 > "$work/upstream.log" 2>&1 &
@@ -156,58 +166,77 @@ tg_port=$(sed -E 's#.*edge https://[^ ]*:([0-9]+) .*#\1#' <<< "$serving")
 ops_port=$(sed -E 's#.*ops http://[^ ]*:([0-9]+).*#\1#' <<< "$serving")
 log "tenantgate on 127.0.0.1:$tg_port (pid $tg_pid); $flood_tenant quota $quota rps, sends $((quota * flood_factor)); $quiet_tenant sends $quiet_rate"
 
-# --- the schedule, shared by both fleets ---------------------------------------------------------------------
+# --- the schedule, shared by the fleets -------------------------------------------------------------------------
 phases="warm:$warmup"
 for _ in $(seq 1 "$cycles"); do phases="$phases,solo:$phase,flood:$phase"; done
 warm_s=$(seconds "$warmup")
 measured_s=$(( 2 * cycles * $(seconds "$phase") ))
-start_at=$(( $(date +%s%3N) + 5000 ))
-log "schedule $phases (measured: $measured_s s after $warm_s s of warm-up)"
+# ten seconds for three JVMs to start on two busy cores; one that misses it exits 3 (the schedule is lost)
+start_at=$(( $(date +%s%3N) + 10000 ))
+log "schedule $phases (measured: $measured_s s after $warm_s s of warm-up)${background_rate:+; background tenant $background_tenant at $background_rate req/s in every phase}"
 mkdir -p "$out"
-results="$out/quota-flood.jsonl"
-: > "$results"
+rm -f "$out"/*.jsonl "$out/tenantgate.jfr" "$out/profile.md"
 common=(--target "127.0.0.1:$tg_port" --certs "$pki/tenants" --ca "$pki/root.pem" --phases "$phases"
-  --start-at "$start_at" --protocol "$protocol" --out "$results")
-# shellcheck disable=SC2086
-java $loadgen_java_opts -jar "$loadgen_jar" paced "${common[@]}" --tenant "$flood_tenant" --label flooder \
-  --connections 8 --rate "$((quota * flood_factor))" --send-in warm,flood --path /flood \
-  > "$work/flooder.out" 2> "$work/flooder.err" &
-pids+=($!); flooder_pid=$!
-# shellcheck disable=SC2086
-java $loadgen_java_opts -jar "$loadgen_jar" paced "${common[@]}" --tenant "$quiet_tenant" --label quiet \
-  --connections 4 --rate "$quiet_rate" --path /quiet --compare solo,flood --max-p99-ratio "$max_ratio" \
-  > "$work/quiet.out" 2> "$work/quiet.err" &
-pids+=($!); quiet_pid=$!
+  --start-at "$start_at" --protocol "$protocol")
+fleet() { # LABEL ARGS...: one paced fleet in its own JVM, its output in $work/LABEL.{out,err} and $out/LABEL.jsonl
+  local label=$1; shift
+  # shellcheck disable=SC2086
+  java $loadgen_java_opts -jar "$loadgen_jar" paced "${common[@]}" --label "$label" --out "$out/$label.jsonl" "$@" \
+    > "$work/$label.out" 2> "$work/$label.err" &
+  pids+=($!)
+}
+fleet flooder --tenant "$flood_tenant" --connections 8 --rate "$((quota * flood_factor))" --send-in warm,flood \
+  --path /flood ${strict[@]+"${strict[@]}"}
+flooder_pid=$!
+fleet quiet --tenant "$quiet_tenant" --connections 4 --rate "$quiet_rate" --path /quiet --compare solo,flood \
+  --max-p99-ratio "$max_ratio"
+quiet_pid=$!
+background_pid=
+if [ -n "$background_rate" ]; then
+  fleet background --tenant "$background_tenant" --connections 8 --rate "$background_rate" --path /background \
+    ${background_strict[@]+"${background_strict[@]}"}
+  background_pid=$!
+fi
 # the gateway's CPU time (utime+stime, clock ticks) at each phase boundary: what the flood costs it
 tick=$(getconf CLK_TCK)
-phase_list=(${phases//,/ })
+IFS=, read -r -a phase_list <<< "$phases"
+sleep_until() { # EPOCH-MS
+  local ms=$(( $1 - $(date +%s%3N) ))
+  [ "$ms" -le 0 ] || sleep "$(awk -v m="$ms" 'BEGIN {printf "%.3f", m / 1000}')"
+}
 (
   at=$start_at
   for p in "${phase_list[@]}"; do
-    wait_ms=$(( at - $(date +%s%3N) ))
-    [ "$wait_ms" -le 0 ] || sleep "$(awk -v m="$wait_ms" 'BEGIN {printf "%.3f", m / 1000}')"
+    sleep_until "$at"
     echo "${p%%:*} $(awk '{print $14 + $15}' "/proc/$tg_pid/stat")"
     at=$(( at + $(seconds "${p#*:}") * 1000 ))
   done
-  wait_ms=$(( at - $(date +%s%3N) ))
-  [ "$wait_ms" -le 0 ] || sleep "$(awk -v m="$wait_ms" 'BEGIN {printf "%.3f", m / 1000}')"
+  sleep_until "$at"
   echo "end $(awk '{print $14 + $15}' "/proc/$tg_pid/stat")"
 ) > "$work/cpu.txt" &
 pids+=($!)
 if [ "$jfr" = 1 ]; then
-  (
-    sleep $(( (start_at - $(date +%s%3N)) / 1000 + warm_s ))
-    jcmd "$tg_pid" JFR.start name=quota settings=profile duration="${measured_s}s" filename="$out/tenantgate.jfr" >&2
-  ) &
+  ( sleep_until $(( start_at + warm_s * 1000 ))
+    jcmd "$tg_pid" JFR.start name=quota settings=profile >&2 ) &
+  pids+=($!)
 fi
 status=0
-wait "$quiet_pid" || status=$?
-wait "$flooder_pid" || { log "the flooder's load generator failed:"; tail -20 "$work/flooder.err" >&2; status=1; }
-[ "$status" -le 1 ] || { log "the quiet tenant's load generator failed:"; tail -20 "$work/quiet.err" >&2; }
+# a verdict line means the fleet ran to the end (exit 1 = the bar missed); none means it failed to run
+finished() { grep -q "$2" "$work/$1.out" 2>/dev/null; }
+wait "$quiet_pid" || status=1
+finished quiet '"verdict"' || { log "the quiet tenant's load generator did not finish:"; tail -20 "$work/quiet.err" >&2; }
+wait "$flooder_pid" || { log "the flooder did not offer its load, or failed:"; tail -5 "$work/flooder.err" >&2; status=1; }
+if [ -n "$background_pid" ]; then
+  wait "$background_pid" || { log "the background tenant did not offer its load, or failed:"; tail -5 "$work/background.err" >&2; status=1; }
+fi
 kill -0 "$tg_pid" 2>/dev/null || { log "the gateway died:"; tail -40 "$work/tenantgate.log" >&2; exit 1; }
+if [ "$jfr" = 1 ]; then
+  jcmd "$tg_pid" JFR.stop name=quota filename="$out/tenantgate.jfr" >&2 || log "could not stop the JFR recording"
+fi
 
 # --- every 429 counted by the gateway, and the admitted ones only up to the quota -------------------------------
-sum_field() { grep "\"label\":\"$1\"" "$work/$1.out" | grep '"phase"' | grep -o "\"$2\":[0-9]*" | cut -d: -f2 | awk '{s+=$1} END {print s+0}'; }
+sum_field() { { grep '"phase"' "$work/$1.out" || true; } | { grep -v '"verdict"' || true; } | { grep -o "\"$2\":[0-9]*" || true; } \
+  | cut -d: -f2 | awk '{s+=$1} END {print s+0}'; }
 flood_limited=$(sum_field flooder limited)
 flood_ok=$(sum_field flooder ok)
 flood_bare=$(sum_field flooder limitedWithoutRetryAfter)
@@ -217,9 +246,8 @@ scrape() { # GET /metrics over bash's /dev/tcp: nothing to install (HTTP/1.0, th
   cat <&3
   exec 3<&-
 }
-counted=$(scrape | tr -d '\r' \
-  | grep '^tenantgate_refusals_total{' | grep 'reason="tenant_rate_limited"' | grep "tenant=\"$flood_tenant\"" \
-  | grep 'stage="request"' | awk '{s+=$NF} END {printf "%d", s}')
+counted=$(scrape | tr -d '\r' | awk -v t="tenant=\"$flood_tenant\"" '/^tenantgate_refusals_total\{/ && /reason="tenant_rate_limited"/ \
+  && /stage="request"/ && index($0, t) { s += $NF } END { printf "%d", s }')
 flood_s=$(( warm_s + cycles * $(seconds "$phase") ))
 max_admitted=$(( quota * (flood_s + cycles + 1) + quota ))
 counts_ok=1
@@ -234,13 +262,13 @@ verdict=$(grep '"verdict"' "$work/quiet.out" || echo '{"verdict":"none"}')
 {
   echo "# quota flood, $(date -u +%FT%TZ)"
   echo
-  echo "\`bench/quota-flood.sh --phase $phase --cycles $cycles --warmup $warmup --quota $quota --flood-factor $flood_factor --quiet-rate $quiet_rate --protocol $protocol\`"
+  echo "\`bench/quota-flood.sh --phase $phase --cycles $cycles --warmup $warmup --quota $quota --flood-factor $flood_factor --quiet-rate $quiet_rate${background_rate:+ --background-rate $background_rate} --protocol $protocol\`"
   echo "on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
   echo
   echo "| process | phase | # | ok | 429 | failed | not sent | p50 ms | p99 ms | p99.9 ms | max ms |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  for who in quiet flooder; do
-    grep '"phase"' "$work/$who.out" | grep -v '"verdict"' | while read -r line; do
+  for who in quiet flooder ${background_rate:+background}; do
+    { grep '"phase"' "$work/$who.out" || true; } | { grep -v '"verdict"' || true; } | while read -r line; do
       f() { grep -o "\"$1\":[^,}]*" <<< "$line" | head -1 | cut -d: -f2 | tr -d '"'; }
       echo "| $who | $(f phase) | $(f index) | $(f ok) | $(f limited) | $(f failed) | $(f notSent) | $(f p50ms) | $(f p99ms) | $(f p999ms) | $(f maxms) |"
     done
@@ -268,7 +296,8 @@ verdict=$(grep '"verdict"' "$work/quiet.out" || echo '{"verdict":"none"}')
 cat "$out/quota-flood.md"
 if [ "$jfr" = 1 ] && [ -f "$out/tenantgate.jfr" ]; then
   java -jar "$loadgen_jar" profile --jfr "$out/tenantgate.jfr" --top 20 \
-    --during "over the solo and flood phases" | tee "$out/profile.md"
+    --during "over the solo and flood phases together" > "$out/profile.md" || log "could not summarise the JFR recording"
+  cat "$out/profile.md"
 fi
 [ "$status" -eq 0 ] && log "PASS: $verdict" || log "FAILED (exit $status): see ${out#"$root/"}/quota-flood.md"
 exit "$status"

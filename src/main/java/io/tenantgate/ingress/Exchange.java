@@ -90,6 +90,11 @@ final class Exchange {
     this.upstreamSentNanos = System.nanoTime();
   }
 
+  /** Core was asked without an HTTP client request of ours (a WebSocket handshake): the upstream clock starts. */
+  void upstreamAsked() {
+    this.upstreamSentNanos = System.nanoTime();
+  }
+
   /**
    * Ends the exchange with {@code upstream_timeout} once no byte has moved in either direction for
    * {@code idle} (zero: never). One timer per exchange, re-armed lazily: activity only stamps a time.
@@ -334,7 +339,7 @@ final class Exchange {
       streamSlot.releaseGrpcStream();
       streamSlot = null;
     }
-    long upstreamNanos = upstreamHeadNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
+    long upstreamNanos = upstreamHeadNanos < 0 || upstreamSentNanos < 0 ? -1 : upstreamHeadNanos - upstreamSentNanos;
     metrics.request(routeName, protocol(), status, conn.tenantSlug(), now - startNanos, upstreamNanos,
         upstreamSentNanos < 0 ? -1 : upstreamSentNanos - startNanos, bytesIn, bytesOut);
     String reason = failure == null ? null : failure.code();

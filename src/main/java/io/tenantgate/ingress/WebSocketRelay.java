@@ -59,6 +59,7 @@ final class WebSocketRelay {
         options.addSubProtocol(p.trim());
       }
     }
+    ex.upstreamAsked();
     connect(route, options)
         .onFailure(err -> {
           if (err instanceof UpgradeRejectedException rejected) {

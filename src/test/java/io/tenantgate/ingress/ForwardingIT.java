@@ -364,6 +364,12 @@ class ForwardingIT {
           "tenant", "acme", "stage", "upstream"), "core's answer is not a gateway refusal");
       assertEquals(2, requests("4xx") - fourBefore, 1e-9, "403 and 404 counted as 4xx requests");
       assertEquals(1, requests("5xx") - fiveBefore, 1e-9, "503 counted as a 5xx request");
+      // core's handshake answer is timed from the moment core was asked (not from an unset clock)
+      for (var t : gw.gateway.metrics().registry().find("tenantgate.upstream.duration").tags("tenant", "acme")
+          .timers()) {
+        assertTrue(t.max(java.util.concurrent.TimeUnit.SECONDS) < 60, "upstream duration " + t.getId() + ": "
+            + t.max(java.util.concurrent.TimeUnit.SECONDS) + " s");
+      }
     } finally {
       Await.result(ws.close());
     }

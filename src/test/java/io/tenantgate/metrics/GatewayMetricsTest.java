@@ -68,23 +68,33 @@ class GatewayMetricsTest {
     m.grpcStream("acme", 1);
     m.request("core", "h1", 200, "acme", 5 * MS, 3 * MS, 1 * MS, 100, 64);
 
-    java.util.Set<String> families = new java.util.TreeSet<>();
-    java.util.Map<String, String> help = new java.util.HashMap<>();
-    for (String line : m.scrape().split("\n")) {
-      if (line.startsWith("# HELP tenantgate_")) {
-        String[] parts = line.split(" ", 4);
-        help.put(parts[2], parts.length > 3 ? parts[3].trim() : "");
-      } else if (line.startsWith("tenantgate_")) {
-        families.add(line.substring(0, line.indexOf('{') > 0 ? line.indexOf('{') : line.indexOf(' ')));
+    m.natsWebSocketClosed("acme");
+    m.connectionClosed("acme");
+    m.gaugeOf("tenantgate.test.gauge", "A gauge registered through gaugeOf", () -> 1);
+
+    // every meter in the registry that is ours carries a description (Prometheus' HELP)...
+    java.util.Set<String> registered = new java.util.TreeSet<>();
+    for (io.micrometer.core.instrument.Meter meter : m.registry().getMeters()) {
+      String name = meter.getId().getName();
+      if (name.startsWith("tenantgate.")) {
+        registered.add(name);
+        String d = meter.getId().getDescription();
+        assertEquals(false, d == null || d.isBlank(), "no description for " + meter.getId());
       }
     }
-    assertEquals(true, families.size() >= 20, "the meters above were scraped: " + families);
-    for (String sample : families) {
-      String family = help.keySet().stream().filter(f -> sample.equals(f) || sample.startsWith(f + "_"))
-          .findFirst().orElse(null);
-      assertNotNull(family, "no HELP line for " + sample);
-      assertEquals(false, help.get(family).isEmpty(), "empty HELP for " + family);
+    // ...every name in the HELP table was registered by the calls above (no stale or untested entry)...
+    for (String name : GatewayMetrics.helpNames()) {
+      assertEquals(true, registered.contains(name), name + " has a HELP text but was not registered here");
     }
+    // ...and the scrape carries a non-empty HELP line for each family
+    String scrape = m.scrape();
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith("# HELP tenantgate_")) {
+        String[] parts = line.split(" ", 4);
+        assertEquals(true, parts.length == 4 && !parts[3].isBlank(), "empty HELP line: " + line);
+      }
+    }
+    assertEquals(true, scrape.contains("# HELP tenantgate_refusals_total Requests and connections refused"), scrape);
   }
 
   @Test

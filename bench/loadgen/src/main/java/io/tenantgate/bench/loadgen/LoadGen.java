@@ -92,7 +92,9 @@ public final class LoadGen {
                    [--start-at EPOCH-MS (shared by the processes of one run)] [--connections 4 (certificates)]
                    [--protocol h2|h1] [--max-in-flight 64] [--path /quota] [--timeout 10s] [--seed N]
                    [--label NAME] [--out FILE] [--compare BASE,UNDER [--max-p99-ratio 1.10] [--max-success-drop 0.10]]
-                   One JSON line per phase; with --compare a verdict line, exit 1 when UNDER missed the bar.
+                   [--strict NAME,... (phases that must offer their full load)]
+                   One JSON line per phase; with --compare a verdict line, exit 1 when UNDER missed the bar
+                   or a --strict phase fell short; exit 3 when started after --start-at.
           profile  --jfr FILE [--top 15] [--during TEXT] the Java hot path of a JFR recording, as docs/performance.md shows it
           upstream [--host 127.0.0.1] [--port 0] [--body-size 64] [--threads 1] [--require-header x-tenant-slug]
           report   --results FILE --machine FILE [--out docs/performance.md] [--notes FINDINGS.md]

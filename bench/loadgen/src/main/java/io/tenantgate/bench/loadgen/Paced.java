@@ -34,11 +34,14 @@ import org.HdrHistogram.Histogram;
  * processes given the same {@code --start-at} and {@code --phases} share one clock: the quiet tenant sends
  * in every phase, the flooder only in the phases {@code --send-in} names.
  *
- * <p>Per phase it records the latency of every 200 (HdrHistogram, from the request's write to its last
- * byte), 429s (with the gateway's reason and Retry-After checked), other failures by kind, and requests
- * not sent because all were in flight. With {@code --compare BASE,UNDER --max-p99-ratio R} it pools the
- * phases of each name and exits 1 when UNDER's p99 exceeds BASE's by more than R, or its success rate
- * falls below BASE's by more than {@code --max-success-drop}.
+ * <p>Per phase it records the latency of every 200 (HdrHistogram, from the arrival's scheduled time to the
+ * response's last byte, so time held up in this process counts), 429s (with the gateway's reason and
+ * Retry-After checked), other failures by kind, and requests not sent because all were in flight (they
+ * count as failures in the success rate). With {@code --compare BASE,UNDER --max-p99-ratio R} it pools
+ * the phases of each name and exits 1 when UNDER's p99 exceeds BASE's by more than R, or its success rate
+ * is lower than BASE's by more than the fraction {@code --max-success-drop}. With {@code --strict NAME,...}
+ * it exits 1 when a phase of those names did not offer its load (a failure, a request held back by the
+ * in-flight cap, or under 95 % of rate x length answered). Exit 3: started after {@code --start-at}.
  */
 final class Paced {
   /** One phase's numbers; touched only on the client's event loop until the run is over. */
@@ -66,9 +69,14 @@ final class Paced {
       o.failures.forEach((k, v) -> failures.merge(k, v, Long::sum));
     }
 
+    /** Answered 200 ÷ everything the fleet wanted to send (requests not sent because all were in flight count as failures). */
     double successRate() {
-      long all = ok + limited + failed;
+      long all = ok + limited + failed + notSent;
       return all == 0 ? 0 : ok / (double) all;
+    }
+
+    long offered() {
+      return ok + limited + failed + notSent;
     }
 
     JsonObject json() {
@@ -127,6 +135,7 @@ final class Paced {
     String compare = args.string("compare", null);
     double maxP99Ratio = args.decimal("max-p99-ratio", 1.10);
     double maxSuccessDrop = args.decimal("max-success-drop", 0.10);
+    Set<String> strict = args.string("strict", null) == null ? Set.of() : Set.of(args.string("strict", "").split(","));
     args.rejectUnknown();
     if (!protocol.equals("h2") && !protocol.equals("h1")) {
       throw new IllegalArgumentException("--protocol is h2 or h1");
@@ -170,7 +179,14 @@ final class Paced {
         sendIn == null ? "all" : sendIn);
 
     // the sender: a thread of its own sleeps until each arrival and hands the request to the event loop
-    long startNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, startAt - System.currentTimeMillis()));
+    long lead = startAt - System.currentTimeMillis();
+    if (lead < 0) {
+      // the other fleets started on time: phases would no longer line up (flood spilling into a solo phase)
+      System.err.println("paced " + label + ": started " + -lead + " ms after --start-at; the schedule is lost");
+      vertx.close();
+      System.exit(3);
+    }
+    long startNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lead);
     long next = startNanos;
     long phaseEnd = startNanos;
     for (int i = 0; i < phases.size(); i++) {
@@ -191,13 +207,13 @@ final class Paced {
         }
         PhaseStats st = stats.get(i);
         long n = ++sent[0];
+        long scheduled = next;
         ctx.runOnContext(v -> {
           if (inFlight[0] >= maxInFlight) {
             st.notSent++;
             return;
           }
           inFlight[0]++;
-          long t0 = System.nanoTime();
           clients.get((int) (n % clients.size())).request(new RequestOptions().setMethod(HttpMethod.GET)
                   .setURI(path + "/" + st.name + "/" + n).setTimeout(timeout.toMillis()))
               .compose(req -> req.send().compose(resp -> resp.body().map(b -> {
@@ -208,7 +224,8 @@ final class Paced {
                 return Integer.toString(resp.statusCode());
               })))
               .onComplete(ar -> {
-                long took = System.nanoTime() - t0;
+                // from the arrival's scheduled time: a request held up in this process counts too
+                long took = System.nanoTime() - scheduled;
                 String result = ar.succeeded() ? ar.result() : Tally.kind(ar.cause());
                 if (result.equals("200")) {
                   st.ok++;
@@ -250,12 +267,30 @@ final class Paced {
       lines.add(stats.get(i).json().put("label", label).put("index", i + 1).put("rate", rate).encode());
     }
     int status = 0;
+    for (int i = 0; i < stats.size(); i++) {
+      PhaseStats st = stats.get(i);
+      if (!strict.contains(st.name)) {
+        continue;
+      }
+      // the offered load must really be the rate asked for: no failures, nothing held back by the
+      // in-flight cap (which would turn an open-loop flood into a closed loop), at least 95 % of the expected count
+      double expected = rate * phases.get(i).length().toMillis() / 1000.0;
+      long delivered = st.ok + st.limited;
+      if (st.failed > 0 || st.notSent > 0 || delivered < 0.95 * expected) {
+        System.err.printf("paced %s: phase %d (%s) did not offer its load: %d answered of %.0f expected, %d failed,"
+            + " %d not sent%n", label, i + 1, st.name, delivered, expected, st.failed, st.notSent);
+        status = 1;
+      }
+    }
     if (compare != null) {
       String[] names = compare.split(",");
       PhaseStats base = pooled(stats, names[0]);
       PhaseStats under = pooled(stats, names[1]);
-      double ratio = base.latency.getValueAtPercentile(99) == 0 ? Double.NaN
-          : under.latency.getValueAtPercentile(99) / (double) base.latency.getValueAtPercentile(99);
+      if (base.latency.getTotalCount() == 0 || under.latency.getTotalCount() == 0) {
+        throw new IllegalStateException("--compare: no successful request in the " + names[0] + " or " + names[1]
+            + " phases");
+      }
+      double ratio = under.latency.getValueAtPercentile(99) / (double) base.latency.getValueAtPercentile(99);
       boolean p99ok = ratio <= maxP99Ratio;
       boolean successOk = under.successRate() >= base.successRate() * (1 - maxSuccessDrop);
       JsonObject verdict = new JsonObject().put("label", label).put("verdict", p99ok && successOk ? "PASS" : "FAIL")
@@ -263,7 +298,7 @@ final class Paced {
           .put("successRatio", Math.round(under.successRate() / base.successRate() * 10000) / 10000.0)
           .put(names[0], base.json()).put(names[1], under.json());
       lines.add(verdict.encode());
-      status = p99ok && successOk ? 0 : 1;
+      status = p99ok && successOk ? status : 1;
     }
     lines.forEach(System.out::println);
     if (out != null) {
@@ -276,7 +311,7 @@ final class Paced {
   private static PhaseStats pooled(List<PhaseStats> stats, String name) {
     PhaseStats all = new PhaseStats(name);
     stats.stream().filter(s -> s.name.equals(name)).forEach(all::add);
-    if (all.ok + all.limited + all.failed == 0) {
+    if (all.offered() == 0) {
       throw new IllegalArgumentException("--compare: no requests in phases named " + name);
     }
     return all;
