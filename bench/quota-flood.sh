@@ -197,22 +197,30 @@ if [ -n "$background_rate" ]; then
     ${background_strict[@]+"${background_strict[@]}"}
   background_pid=$!
 fi
-# the gateway's CPU time (utime+stime, clock ticks) at each phase boundary: what the flood costs it
+# CPU time (utime+stime, clock ticks) at each phase boundary, of the gateway, the upstream and each fleet,
+# and the machine's busy and total ticks (/proc/stat): what the flood costs the gateway, and how busy
+# the two cores were (the fleets' load generators share them)
 tick=$(getconf CLK_TCK)
 IFS=, read -r -a phase_list <<< "$phases"
 sleep_until() { # EPOCH-MS
   local ms=$(( $1 - $(date +%s%3N) ))
   [ "$ms" -le 0 ] || sleep "$(awk -v m="$ms" 'BEGIN {printf "%.3f", m / 1000}')"
 }
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_line() { # PHASE: the phase, then ticks of gateway upstream quiet flooder background, machine busy, total
+  echo "$1 $(cpu_of "$tg_pid") $(cpu_of "$upstream_pid") $(cpu_of "$quiet_pid") $(cpu_of "$flooder_pid")" \
+    "$( [ -n "$background_pid" ] && cpu_of "$background_pid" || echo 0)" \
+    "$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)"
+}
 (
   at=$start_at
   for p in "${phase_list[@]}"; do
     sleep_until "$at"
-    echo "${p%%:*} $(awk '{print $14 + $15}' "/proc/$tg_pid/stat")"
+    cpu_line "${p%%:*}"
     at=$(( at + $(seconds "${p#*:}") * 1000 ))
   done
   sleep_until "$at"
-  echo "end $(awk '{print $14 + $15}' "/proc/$tg_pid/stat")"
+  cpu_line end
 ) > "$work/cpu.txt" &
 pids+=($!)
 if [ "$jfr" = 1 ]; then
@@ -274,18 +282,24 @@ verdict=$(grep '"verdict"' "$work/quiet.out" || echo '{"verdict":"none"}')
     done
   done
   echo
-  echo "Gateway CPU per phase (utime+stime from /proc, one core = 100 %):"
+  echo "CPU per phase, % of one core (utime+stime from /proc; the machine has $(nproc) cores, its busy % is of all of them):"
   echo
-  echo "| phase | # | seconds | gateway CPU s | CPU % |"
-  echo "|---|---|---|---|---|"
+  echo "| phase | # | seconds | gateway | upstream | quiet fleet | flooder fleet | background fleet | machine busy |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   i=0
-  while read -r name ticks; do
+  prev=()
+  while read -r -a row; do
     if [ $i -gt 0 ]; then
       len=$(seconds "${phase_list[$((i - 1))]#*:}")
-      awk -v n="$prev_name" -v i="$i" -v l="$len" -v d="$((ticks - prev_ticks))" -v t="$tick" \
-        'BEGIN {printf "| %s | %d | %d | %.2f | %.1f |\n", n, i, l, d / t, 100 * d / t / l}'
+      awk -v n="${prev[0]}" -v i="$i" -v l="$len" -v t="$tick" \
+        -v g="$(( row[1] - prev[1] ))" -v u="$(( row[2] - prev[2] ))" -v q="$(( row[3] - prev[3] ))" \
+        -v f="$(( row[4] - prev[4] ))" -v b="$(( row[5] - prev[5] ))" \
+        -v busy="$(( row[6] - prev[6] ))" -v total="$(( row[7] - prev[7] ))" \
+        'function pct(x) { return sprintf("%.1f", 100 * x / t / l) }
+         BEGIN { m = 0; if (total > 0) m = 100 * busy / total
+                 printf "| %s | %d | %d | %s | %s | %s | %s | %s | %.1f |\n", n, i, l, pct(g), pct(u), pct(q), pct(f), pct(b), m }'
     fi
-    prev_name=$name; prev_ticks=$ticks; i=$((i + 1))
+    prev=("${row[@]}"); i=$((i + 1))
   done < "$work/cpu.txt"
   echo
   echo "Quiet tenant, pooled phases: $verdict"
