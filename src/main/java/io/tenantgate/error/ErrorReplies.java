@@ -1,9 +1,11 @@
 package io.tenantgate.error;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The one place that writes the gateway's own error replies: {@code application/problem+json}
@@ -14,7 +16,66 @@ public final class ErrorReplies {
   /** Header (or trailer) naming the reason code on gRPC replies the gateway writes. */
   public static final String REASON_HEADER = "tenantgate-reason";
 
+  /** Per failure, the problem+json body up to the request id, encoded once (refusals can come by the thousand). */
+  private static final byte[][] PROBLEM_PREFIX = new byte[Failure.values().length][];
+  /** Per failure, grpc-message and grpc-status as sent. */
+  private static final String[] GRPC_MESSAGE = new String[Failure.values().length];
+  private static final String[] GRPC_STATUS = new String[Failure.values().length];
+  private static final byte[] REQUEST_ID_FIELD = ",\"request_id\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] END = "}".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] QUOTE_END = "\"}".getBytes(StandardCharsets.US_ASCII);
+
+  static {
+    for (Failure f : Failure.values()) {
+      String full = problem(f, null).encode();
+      // {"type":...,"reason":"code"} without its closing brace: the request id, when there is one, follows
+      PROBLEM_PREFIX[f.ordinal()] = full.substring(0, full.length() - 1).getBytes(StandardCharsets.UTF_8);
+      GRPC_MESSAGE[f.ordinal()] = percentEncode(f.code() + ": " + f.message());
+      GRPC_STATUS[f.ordinal()] = Integer.toString(f.grpcStatus().code());
+    }
+  }
+
   private ErrorReplies() {
+  }
+
+  /** The problem+json document for {@code failure} (RFC 9457 members, then the gateway's reason and request id). */
+  static JsonObject problem(Failure failure, String requestId) {
+    JsonObject body = new JsonObject()
+        .put("type", "urn:tenantgate:problem:" + failure.code())
+        .put("title", failure.message())
+        .put("status", failure.httpStatus())
+        .put("reason", failure.code());
+    if (requestId != null) {
+      body.put("request_id", requestId);
+    }
+    return body;
+  }
+
+  /**
+   * {@link #problem} encoded: from the per-failure prefix when the request id needs no JSON escaping (the
+   * gateway's own ids and the ones it accepts from clients never do), else through the JSON encoder.
+   */
+  static Buffer problemBody(Failure failure, String requestId) {
+    byte[] prefix = PROBLEM_PREFIX[failure.ordinal()];
+    if (requestId == null) {
+      return Buffer.buffer(prefix.length + 1).appendBytes(prefix).appendBytes(END);
+    }
+    if (!jsonPlain(requestId)) {
+      return problem(failure, requestId).toBuffer();
+    }
+    Buffer b = Buffer.buffer(prefix.length + REQUEST_ID_FIELD.length + requestId.length() + QUOTE_END.length);
+    return b.appendBytes(prefix).appendBytes(REQUEST_ID_FIELD).appendString(requestId, "US-ASCII").appendBytes(QUOTE_END);
+  }
+
+  /** Printable ASCII other than '"' and '\\': written into a JSON string as is. */
+  private static boolean jsonPlain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -62,22 +123,14 @@ public final class ErrorReplies {
     if (grpc) {
       return resp.setStatusCode(200)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/grpc")
-          .putHeader("grpc-status", Integer.toString(failure.grpcStatus().code()))
-          .putHeader("grpc-message", grpcMessage(failure))
+          .putHeader("grpc-status", GRPC_STATUS[failure.ordinal()])
+          .putHeader("grpc-message", GRPC_MESSAGE[failure.ordinal()])
           .putHeader(REASON_HEADER, failure.code())
           .end();
     }
-    JsonObject body = new JsonObject()
-        .put("type", "urn:tenantgate:problem:" + failure.code())
-        .put("title", failure.message())
-        .put("status", failure.httpStatus())
-        .put("reason", failure.code());
-    if (requestId != null) {
-      body.put("request_id", requestId);
-    }
     return resp.setStatusCode(failure.httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_JSON)
-        .end(body.toBuffer());
+        .end(problemBody(failure, requestId));
   }
 
   /** Retry-After in whole seconds: rounded up, at least 1. */
@@ -87,7 +140,7 @@ public final class ErrorReplies {
 
   /** The grpc-message for {@code failure}: "code: message", percent-encoded. */
   public static String grpcMessage(Failure failure) {
-    return percentEncode(failure.code() + ": " + failure.message());
+    return GRPC_MESSAGE[failure.ordinal()];
   }
 
   /** grpc-message is percent-encoded per the gRPC HTTP/2 spec. */

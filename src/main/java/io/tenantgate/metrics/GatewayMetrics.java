@@ -66,6 +66,8 @@ public final class GatewayMetrics {
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
   /** route -> protocol -> tenant tag -> meters: three lookups by strings that already exist, no key built. */
   private final Map<String, Map<String, Map<String, RequestMeters>>> requestMeters = new ConcurrentHashMap<>();
+  /** reason -> stage -> tenant tag -> the refusals counter. */
+  private final Map<String, Map<String, Map<String, Counter>>> refusalCounters = new ConcurrentHashMap<>();
 
   public GatewayMetrics(int tenantTagCap) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -95,7 +97,11 @@ public final class GatewayMetrics {
   /** An identity refusal; {@code stage} is "handshake" or "request". */
   public void refusal(String reason, String tenantSlug, String stage) {
     String t = tenants.tag(tenantSlug);
-    counter("tenantgate.refusals", "reason", reason, "tenant", t, "stage", stage).increment();
+    // a flood is counted here thousands of times a second: three lookups by existing strings, no key built
+    refusalCounters.computeIfAbsent(reason, r -> new ConcurrentHashMap<>())
+        .computeIfAbsent(stage, st -> new ConcurrentHashMap<>())
+        .computeIfAbsent(t, tt -> counter("tenantgate.refusals", "reason", reason, "tenant", tt, "stage", stage))
+        .increment();
   }
 
   /**

@@ -28,6 +28,25 @@ class ErrorRepliesTest {
   }
 
   @Test
+  void theProblemBodyBuiltFromItsEncodedPrefixIsByteForByteTheJsonEncodersForEveryFailure() {
+    String[] ids = {null, "5ae5a14908ee3ec22185b47ec3fdbe4a", "a", "client-id_1.2:3", "x".repeat(128),
+        "quote\"inside", "back\\slash", "caf\u00e9", "tab\tnewline\n", "\u0000"};
+    for (Failure f : Failure.values()) {
+      for (String id : ids) {
+        io.vertx.core.buffer.Buffer fast = ErrorReplies.problemBody(f, id);
+        io.vertx.core.buffer.Buffer json = ErrorReplies.problem(f, id).toBuffer();
+        assertEquals(json.toString(java.nio.charset.StandardCharsets.UTF_8),
+            fast.toString(java.nio.charset.StandardCharsets.UTF_8), f + " / " + id);
+        io.vertx.core.json.JsonObject parsed = fast.toJsonObject();
+        assertEquals(f.code(), parsed.getString("reason"));
+        assertEquals(f.httpStatus(), parsed.getInteger("status"));
+        assertEquals(id, parsed.getString("request_id"));
+      }
+      assertEquals(ErrorReplies.percentEncode(f.code() + ": " + f.message()), ErrorReplies.grpcMessage(f));
+    }
+  }
+
+  @Test
   void controlCharactersAndDelAreEncodedWithUppercaseHex() {
     assertEquals("a%0Ab%0D%09c%00%7F%1F", ErrorReplies.percentEncode("a\nb\r\tc\u0000\u007f\u001f"));
   }
