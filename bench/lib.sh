@@ -29,3 +29,30 @@ wait_port() {
   while [ $SECONDS -lt $deadline ]; do port_open "$1" && return 0; sleep 0.2; done
   die "nothing listening on 127.0.0.1:$1 after $2 s"
 }
+# stop_started: every process in ${pids[@]} gets TERM, up to 10 s to exit, then KILL
+stop_started() {
+  local pid
+  for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${pids[@]+"${pids[@]}"}; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+# keep_or_remove_work RC: $work stays when asked (keep=1) or when the run failed (RC not 0)
+keep_or_remove_work() {
+  if [ "$keep" = 1 ] || [ "$1" -ne 0 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+}
+# build_jars: sets product_jar and loadgen_jar; builds either when missing or older than its sources
+# (offline first: the dependencies are usually in ~/.m2 already)
+build_jars() {
+  product_jar="$root/target/tenantgate.jar"
+  loadgen_jar="$here/loadgen/target/loadgen.jar"
+  if [ ! -f "$product_jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$product_jar" -print -quit)" ]; then
+    log "building target/tenantgate.jar"
+    mvn -B -q -o -f "$root/pom.xml" package -DskipTests >&2 || mvn -B -q -f "$root/pom.xml" package -DskipTests >&2
+  fi
+  if [ ! -f "$loadgen_jar" ] || [ -n "$(find "$here/loadgen/src" "$here/loadgen/pom.xml" -newer "$loadgen_jar" -print -quit)" ]; then
+    log "building bench/loadgen/target/loadgen.jar"
+    mvn -B -q -o -f "$here/loadgen/pom.xml" package >&2 || mvn -B -q -f "$here/loadgen/pom.xml" package >&2
+  fi
+}

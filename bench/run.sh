@@ -77,12 +77,8 @@ pids=()
 work="$(mktemp -d /tmp/tenantgate-bench.XXXXXX)"
 cleanup() {
   local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  if [ "$keep" = 1 ] || [ $rc -ne 0 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+  stop_started
+  keep_or_remove_work "$rc"
   exit $rc
 }
 trap cleanup EXIT
@@ -98,16 +94,7 @@ fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
 # --- build -----------------------------------------------------------------------------------------
-product_jar="$root/target/tenantgate.jar"
-loadgen_jar="$here/loadgen/target/loadgen.jar"
-if [ ! -f "$product_jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$product_jar" -print -quit)" ]; then
-  log "building target/tenantgate.jar"
-  mvn -B -q -f "$root/pom.xml" package -DskipTests >&2
-fi
-if [ ! -f "$loadgen_jar" ] || [ -n "$(find "$here/loadgen/src" "$here/loadgen/pom.xml" -newer "$loadgen_jar" -print -quit)" ]; then
-  log "building bench/loadgen/target/loadgen.jar"
-  mvn -B -q -f "$here/loadgen/pom.xml" package >&2
-fi
+build_jars
 loadgen_java_opts="${BENCH_LOADGEN_JAVA_OPTS:-}"
 tenantgate_java_opts="${BENCH_TENANTGATE_JAVA_OPTS:--Xmx1g}"
 if [ "$smoke" = 1 ]; then

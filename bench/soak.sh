@@ -71,19 +71,14 @@ stream_prefix="SOAK_${run_id}_"
 pids=()
 work="$(mktemp -d /tmp/tenantgate-soak.XXXXXX)"
 product_jar="$root/target/tenantgate.jar"
-loadgen_jar="$here/loadgen/target/loadgen.jar"
 cleanup() {
   local rc=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  stop_started
   if [ -f "$product_jar" ]; then
     java -cp "$product_jar" "$here/SoakNats.java" delete-streams "$nats_url" "$stream_prefix" >&2 \
       || log "could not delete the JetStream streams $stream_prefix* on $nats_url"
   fi
-  if [ "$keep" = 1 ] || [ $rc -ne 0 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+  keep_or_remove_work "$rc"
   exit $rc
 }
 trap cleanup EXIT
@@ -92,15 +87,7 @@ trap 'exit 130' INT TERM
 command -v java >/dev/null && command -v mvn >/dev/null || die "needs java 17 and mvn"
 command -v jcmd >/dev/null || die "needs jcmd (the JDK's) for heap-after-GC samples"
 
-# --- build (as bench/run.sh) ---------------------------------------------------------------------
-if [ ! -f "$product_jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$product_jar" -print -quit)" ]; then
-  log "building target/tenantgate.jar"
-  mvn -B -q -o -f "$root/pom.xml" package -DskipTests >&2 || mvn -B -q -f "$root/pom.xml" package -DskipTests >&2
-fi
-if [ ! -f "$loadgen_jar" ] || [ -n "$(find "$here/loadgen/src" "$here/loadgen/pom.xml" -newer "$loadgen_jar" -print -quit)" ]; then
-  log "building bench/loadgen/target/loadgen.jar"
-  mvn -B -q -o -f "$here/loadgen/pom.xml" package >&2 || mvn -B -q -f "$here/loadgen/pom.xml" package >&2
-fi
+build_jars
 loadgen_java_opts="${SOAK_LOADGEN_JAVA_OPTS:--Xmx512m}"
 tenantgate_java_opts="${SOAK_TENANTGATE_JAVA_OPTS:--Xmx512m}"
 if [ "$smoke" = 1 ]; then

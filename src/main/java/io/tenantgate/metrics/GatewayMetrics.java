@@ -94,14 +94,16 @@ public final class GatewayMetrics {
     return registry.scrape();
   }
 
-  /** An identity refusal; {@code stage} is "handshake" or "request". */
+  /** A refusal; {@code stage} is "handshake", "connection", "request", "upstream" or "revalidation". */
   public void refusal(String reason, String tenantSlug, String stage) {
     String t = tenants.tag(tenantSlug);
     // a flood is counted here thousands of times a second: three lookups by existing strings, no key built
-    refusalCounters.computeIfAbsent(reason, r -> new ConcurrentHashMap<>())
-        .computeIfAbsent(stage, st -> new ConcurrentHashMap<>())
-        .computeIfAbsent(t, tt -> counter("tenantgate.refusals", "reason", reason, "tenant", tt, "stage", stage))
-        .increment();
+    Map<String, Counter> byTenant = level(level(refusalCounters, reason), stage);
+    Counter c = byTenant.get(t);
+    if (c == null) {
+      c = byTenant.computeIfAbsent(t, tt -> counter("tenantgate.refusals", "reason", reason, "tenant", tt, "stage", stage));
+    }
+    c.increment();
   }
 
   /**

@@ -135,8 +135,14 @@ final class Paced {
     String compare = args.string("compare", null);
     double maxP99Ratio = args.decimal("max-p99-ratio", 1.10);
     double maxSuccessDrop = args.decimal("max-success-drop", 0.10);
-    Set<String> strict = args.string("strict", null) == null ? Set.of() : Set.of(args.string("strict", "").split(","));
+    Set<String> strict = args.string("strict", null) == null ? Set.of()
+        : new java.util.HashSet<>(List.of(args.string("strict", "").split(",")));
     args.rejectUnknown();
+    for (String name : strict) {
+      if (phases.stream().noneMatch(p -> p.name().equals(name))) {
+        throw new IllegalArgumentException("--strict names a phase not in --phases: " + name);
+      }
+    }
     if (!protocol.equals("h2") && !protocol.equals("h1")) {
       throw new IllegalArgumentException("--protocol is h2 or h1");
     }
@@ -287,7 +293,8 @@ final class Paced {
       PhaseStats base = pooled(stats, names[0]);
       PhaseStats under = pooled(stats, names[1]);
       if (base.latency.getTotalCount() == 0 || under.latency.getTotalCount() == 0) {
-        throw new IllegalStateException("--compare: no successful request in the " + names[0] + " or " + names[1]
+        // an argument error exits 2 at once (an uncaught exception would leave Vert.x's threads holding the JVM)
+        throw new IllegalArgumentException("--compare: no successful request in the " + names[0] + " or " + names[1]
             + " phases");
       }
       double ratio = under.latency.getValueAtPercentile(99) / (double) base.latency.getValueAtPercentile(99);
