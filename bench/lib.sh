@@ -42,6 +42,13 @@ stop_started() {
 keep_or_remove_work() {
   if [ "$keep" = 1 ] || [ "$1" -ne 0 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
 }
+# stop_and_clean: the EXIT trap of a script that only started processes and made $work
+stop_and_clean() {
+  local rc=$?
+  stop_started
+  keep_or_remove_work "$rc"
+  exit $rc
+}
 # build_jars: sets product_jar and loadgen_jar; builds either when missing or older than its sources
 # (offline first: the dependencies are usually in ~/.m2 already)
 build_jars() {

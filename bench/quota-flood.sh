@@ -84,13 +84,7 @@ seconds() { # 2m / 90s / 90 -> seconds
 
 pids=()
 work="$(mktemp -d /tmp/tenantgate-quota.XXXXXX)"
-cleanup() {
-  local rc=$?
-  stop_started
-  keep_or_remove_work "$rc"
-  exit $rc
-}
-trap cleanup EXIT
+trap stop_and_clean EXIT
 trap 'exit 130' INT TERM
 
 command -v java >/dev/null && command -v mvn >/dev/null || die "needs java 17 and mvn"

@@ -75,13 +75,7 @@ log() { echo "[bench $(date +%T)] $*" >&2; }
 # --- everything started here is stopped on exit ---------------------------------------------------
 pids=()
 work="$(mktemp -d /tmp/tenantgate-bench.XXXXXX)"
-cleanup() {
-  local rc=$?
-  stop_started
-  keep_or_remove_work "$rc"
-  exit $rc
-}
-trap cleanup EXIT
+trap stop_and_clean EXIT
 trap 'exit 130' INT TERM
 
 # --- tools -----------------------------------------------------------------------------------------

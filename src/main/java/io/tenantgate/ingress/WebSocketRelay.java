@@ -97,9 +97,9 @@ final class WebSocketRelay {
     HttpServerResponse resp = ex.resp;
     resp.setStatusCode(rejected.getStatus());
     if (rejected.getHeaders() != null) {
+      // without Content-Length (hop-by-hop unless kept): end(body) sets the length of what is sent
       HeaderPolicy.copyResponseHeaders(rejected.getHeaders(), resp.headers(), false);
     }
-    resp.headers().remove("content-length");
     resp.putHeader("x-request-id", ex.meta.requestId());
     Buffer body = rejected.getBody() == null ? Buffer.buffer() : rejected.getBody();
     ex.bytesOut += body.length();

@@ -24,23 +24,8 @@ class BenchSmokeIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void benchHarnessRunsEveryModeAgainstNginxAndTenantgate() throws Exception {
-    Path repo = Path.of("").toAbsolutePath();
-    Path script = repo.resolve("bench/run.sh");
-    assertTrue(Files.isRegularFile(script), "bench/run.sh under " + repo);
-    Path log = repo.resolve("target/bench-smoke.log");
-    Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder("bash", script.toString(), "--smoke", "--tenant-scale")
-        .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    p.getOutputStream().close();
-    if (!p.waitFor(4, TimeUnit.MINUTES)) {
-      // the script's trap stops what it started only once its foreground child returns: stop them all
-      p.descendants().forEach(ProcessHandle::destroy);
-      p.destroy();
-      p.waitFor(20, TimeUnit.SECONDS);
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("bench/run.sh --smoke did not finish in 4 minutes:\n" + tail(log));
-    }
+    Path log = Path.of("target/bench-smoke.log").toAbsolutePath();
+    Process p = runScript("bench/run.sh", log, 4, "--smoke", "--tenant-scale");
     Assumptions.assumeFalse(p.exitValue() == NGINX_UNAVAILABLE,
         "nginx is not installed and cannot be installed on this machine (needs root or sudo and apt-get):"
             + " the benchmark smoke test is skipped");
@@ -60,24 +45,39 @@ class BenchSmokeIT {
   void quotaFloodHarnessRunsAndTheGatewayCountsEveryRefusal() throws Exception {
     Path repo = Path.of("").toAbsolutePath();
     Path log = repo.resolve("target/quota-flood-smoke.log");
-    Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder("bash", repo.resolve("bench/quota-flood.sh").toString(), "--smoke", "--out",
-        repo.resolve("target/quota-flood-smoke").toString())
-        .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    p.getOutputStream().close();
-    if (!p.waitFor(3, TimeUnit.MINUTES)) {
-      p.descendants().forEach(ProcessHandle::destroy);
-      p.destroy();
-      p.waitFor(20, TimeUnit.SECONDS);
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("bench/quota-flood.sh --smoke did not finish in 3 minutes:\n" + tail(log));
-    }
+    Process p = runScript("bench/quota-flood.sh", log, 3, "--smoke", "--out",
+        repo.resolve("target/quota-flood-smoke").toString());
     assertEquals(0, p.exitValue(), "bench/quota-flood.sh --smoke failed:\n" + tail(log));
     String report = Files.readString(repo.resolve("target/quota-flood-smoke/quota-flood.md"));
     assertTrue(report.contains("| quiet | solo | 2 |") && report.contains("| flooder | flood | 3 |"),
         "a row per phase and process:\n" + report);
     assertTrue(report.contains("\"verdict\":\"PASS\""), report);
+  }
+
+  /**
+   * Runs {@code bash SCRIPT ARGS...} from the repository root, output to {@code log}; fails the test when it
+   * runs longer than {@code minutes}, after stopping it and everything it started (the script's trap stops
+   * its children only once its foreground child returns).
+   */
+  private static Process runScript(String script, Path log, int minutes, String... args) throws Exception {
+    Path repo = Path.of("").toAbsolutePath();
+    assertTrue(Files.isRegularFile(repo.resolve(script)), script + " under " + repo);
+    Files.createDirectories(log.getParent());
+    List<String> command = new java.util.ArrayList<>(List.of("bash", repo.resolve(script).toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    p.getOutputStream().close();
+    if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError(script + " " + String.join(" ", args) + " did not finish in " + minutes
+          + " minutes:\n" + tail(log));
+    }
+    return p;
   }
 
   private static String tail(Path log) throws java.io.IOException {

@@ -318,10 +318,7 @@ class ForwardingIT {
 
   @Test
   void webSocketUpgradePassesThroughWithIdentity() {
-    var ws = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
-        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(agent.chainPem().toString())
-            .setKeyPath(agent.keyPem().toString())));
+    var ws = webSocketClient(agent);
     try {
       var socket = Await.result(ws.connect(new WebSocketConnectOptions().setHost("localhost").setPort(gw.edgePort())
           .setURI("/ws/echo").addHeader("X-Tenant-Slug", "globex")));
@@ -341,10 +338,7 @@ class ForwardingIT {
 
   @Test
   void aWebSocketUpgradeCoreRefusesGetsCoresAnswerNotAGatewayError() {
-    var ws = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
-        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(agent.chainPem().toString())
-            .setKeyPath(agent.keyPem().toString())));
+    var ws = webSocketClient(agent);
     try {
       double resetsBefore = gw.gateway.metrics().count("tenantgate.refusals", "reason", "upstream_reset", "tenant",
           "acme", "stage", "upstream");
@@ -375,6 +369,14 @@ class ForwardingIT {
     } finally {
       Await.result(ws.close());
     }
+  }
+
+  /** A WebSocket client presenting {@code cert}, trusting the test root. */
+  private static io.vertx.core.http.WebSocketClient webSocketClient(ClientCert cert) {
+    return vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(pki.rootPem().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.chainPem().toString())
+            .setKeyPath(cert.keyPem().toString())));
   }
 
   /** How many upstream durations acme's HTTP/1.1 requests recorded so far, every route. */
