@@ -13,7 +13,7 @@ import java.util.Set;
  * allocates nothing.
  */
 final class RevokedSerials {
-  static final RevokedSerials EMPTY = new Builder(0).build();
+  static final RevokedSerials EMPTY = new Builder(null, 0).build();
   private static final int MAX_WORD_DIGITS = 32;
   private static final int MAX_SERIAL_CHARS = 64;
   /** The value of an ASCII hex digit by character, -1 for everything else. */
@@ -47,13 +47,17 @@ final class RevokedSerials {
    * and colons, at least one digit (the rule the registry has always had, without a regex).
    */
   static boolean isSerial(String s) {
-    int n = s.length();
-    if (n == 0 || n > MAX_SERIAL_CHARS) {
+    return isSerial(s.toCharArray(), 0, s.length());
+  }
+
+  /** {@link #isSerial(String)} of {@code chars[offset, offset + length)}. */
+  static boolean isSerial(char[] chars, int offset, int length) {
+    if (length == 0 || length > MAX_SERIAL_CHARS) {
       return false;
     }
     boolean digit = false;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
+    for (int i = offset; i < offset + length; i++) {
+      char c = chars[i];
       if (hexValue(c) >= 0) {
         digit = true;
       } else if (c != ':') {
@@ -144,48 +148,61 @@ final class RevokedSerials {
     return Integer.highestOneBit(want - 1) << 1;
   }
 
-  /** Fills one set, single-threaded; {@link #build} hands the table over without a copy. */
+  /**
+   * Fills one set, single-threaded. Serials are collected as (hi, lo) pairs in the order given and
+   * hashed into a table of the final size once, in {@link #build}: a million serials cost a million
+   * probes of the table, where growing it by doubling as they came cost about twice that, each a cache
+   * miss waiting on the parse. {@link #build} hands the table over without a copy.
+   */
   static final class Builder {
-    private long[] table;
-    private int mask;
-    private int wordCount;
+    private final RevokedSerials base;
+    private long[] words;
+    private int wordPairs;
     private boolean zero;
-    private Set<String> wide = new HashSet<>();
+    private final Set<String> wide = new HashSet<>();
 
     Builder(int expected) {
-      table = new long[2 * slotsFor(expected)];
-      mask = table.length / 2 - 1;
+      this(EMPTY, expected);
     }
 
-    /** Starts from everything {@code base} holds (its table copied once, as large as {@code more} needs). */
+    /** Starts from everything {@code base} holds; {@code more} is how many are expected on top. */
     Builder(RevokedSerials base, int more) {
-      int slots = slotsFor(base.wordCount + more);
-      if (slots == base.table.length / 2) {
-        table = base.table.clone();
-        mask = slots - 1;
-        wordCount = base.wordCount;
-      } else {
-        table = new long[2 * slots];
-        mask = slots - 1;
-        rehashFrom(base.table);
+      this.base = base;
+      this.words = new long[2 * Math.max(16, more)];
+      if (base != null) { // null only while EMPTY itself is built
+        zero = base.zero;
+        wide.addAll(base.wide);
       }
-      zero = base.zero;
-      wide.addAll(base.wide);
     }
 
-    /** Adds one serial (any form {@link RegistrySnapshot#normalizeSerial} accepts); false if it was there. */
-    boolean add(String serial) {
-      int from = start(serial);
-      int to = end(serial, from);
+    /** Adds one serial (any form {@link RegistrySnapshot#normalizeSerial} accepts). */
+    void add(String serial) {
+      add(serial.toCharArray(), 0, serial.length());
+    }
+
+    /**
+     * {@link #add(String)} of {@code chars[offset, offset + length)}: a registry load hands over the
+     * parser's buffer, so a million serials are read without a million strings.
+     */
+    void add(char[] chars, int offset, int length) {
+      int from = offset;
+      int to = offset + length;
+      while (from < to && chars[from] <= ' ') {
+        from++;
+      }
+      while (to > from && chars[to - 1] <= ' ') {
+        to--;
+      }
       long hi = 0;
       long lo = 0;
       int digits = 0;
       boolean seen = false;
       for (int i = from; i < to; i++) {
-        char c = serial.charAt(i);
+        char c = chars[i];
         int v = hexValue(c);
         if (v < 0 && c != ':' || digits == MAX_WORD_DIGITS && v >= 0) {
-          return wide.add(RegistrySnapshot.normalizeSerial(serial)); // not hex, or wider than 128 bits
+          addWide(chars, offset, length); // not hex, or wider than 128 bits
+          return;
         }
         if (v > 0 || v == 0 && digits > 0) {
           hi = hi << 4 | lo >>> 60;
@@ -195,50 +212,59 @@ final class RevokedSerials {
         seen |= v >= 0;
       }
       if (!seen) {
-        return wide.add(RegistrySnapshot.normalizeSerial(serial));
-      }
-      if (digits == 0) {
-        boolean added = !zero;
+        addWide(chars, offset, length);
+      } else if (digits == 0) {
         zero = true;
-        return added;
+      } else {
+        if (2 * wordPairs == words.length) {
+          words = java.util.Arrays.copyOf(words, words.length * 2);
+        }
+        words[2 * wordPairs] = hi;
+        words[2 * wordPairs + 1] = lo;
+        wordPairs++;
       }
-      if ((wordCount + 1L) * 8 > (long) (mask + 1) * 5) {
-        grow();
-      }
-      return put(hi, lo);
     }
 
+    private void addWide(char[] chars, int offset, int length) {
+      wide.add(RegistrySnapshot.normalizeSerial(new String(chars, offset, length)));
+    }
+
+    /** The set: the base's table copied (or rehashed, when it must grow) and every serial added put in. */
     RevokedSerials build() {
-      RevokedSerials built = new RevokedSerials(table, wordCount, zero, Set.copyOf(wide));
-      table = null; // handed over: the set is immutable from here
-      return built;
-    }
-
-    private boolean put(long hi, long lo) {
-      int i = indexOf(table, mask, hi, lo);
-      if (i >= 0) {
-        return false;
+      int baseCount = base == null ? 0 : base.wordCount;
+      int slots = slotsFor(baseCount + wordPairs);
+      long[] table;
+      int count;
+      if (base != null && slots == base.table.length / 2) {
+        table = base.table.clone();
+        count = baseCount;
+      } else {
+        table = new long[2 * slots];
+        count = base == null ? 0 : putAll(table, base.table, base.table.length / 2);
       }
-      table[2 * (-1 - i)] = hi;
-      table[2 * (-1 - i) + 1] = lo;
-      wordCount++;
-      return true;
+      count += putAll(table, words, wordPairs);
+      words = null; // built once
+      return new RevokedSerials(table, count, zero, Set.copyOf(wide));
     }
 
-    private void grow() {
-      long[] old = table;
-      table = new long[old.length * 2];
-      mask = table.length / 2 - 1;
-      wordCount = 0;
-      rehashFrom(old);
-    }
-
-    private void rehashFrom(long[] old) {
-      for (int i = 0; i < old.length; i += 2) {
-        if (old[i] != 0 || old[i + 1] != 0) {
-          put(old[i], old[i + 1]);
+    /** Puts the first {@code pairs} non-empty (hi, lo) pairs of {@code from}; how many were new. */
+    private static int putAll(long[] table, long[] from, int pairs) {
+      int mask = table.length / 2 - 1;
+      int added = 0;
+      for (int p = 0; p < pairs; p++) {
+        long hi = from[2 * p];
+        long lo = from[2 * p + 1];
+        if (hi == 0 && lo == 0) {
+          continue; // an empty slot of a base table
+        }
+        int i = indexOf(table, mask, hi, lo);
+        if (i < 0) {
+          table[2 * (-1 - i)] = hi;
+          table[2 * (-1 - i) + 1] = lo;
+          added++;
         }
       }
+      return added;
     }
   }
 }

@@ -1,8 +1,10 @@
 package io.tenantgate.tenant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -370,6 +372,34 @@ class RegistryFileTest {
     String msg = message(doc(tenants, new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString())
         .put("certificate", garbage)), new JsonArray()));
     assertTrue(msg.startsWith("CA certificate cannot be parsed"), msg);
+  }
+
+  @Test
+  void aPlainPemBlockIsDecodedAsTheJdkReaderDecodesIt() throws Exception {
+    byte[] der = acmeCa.certificate().getEncoded();
+    assertArrayEquals(der, RegistryFile.canonicalPemBody(acmePem));
+    assertArrayEquals(der, RegistryFile.canonicalPemBody("\n " + acmePem.replace("\n", "\r\n") + "\n\n"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a note\n", "-----BEGIN X509 CERTIFICATE-----\n"})
+  void pemTheFastPathDoesNotTakeIsLeftToTheJdkReader(String prefix) {
+    assertNull(RegistryFile.canonicalPemBody(prefix + acmePem));
+    assertNull(RegistryFile.canonicalPemBody(acmePem + acmePem), "two blocks");
+    assertNull(RegistryFile.canonicalPemBody(acmePem.replace("\n", "\n\t")), "a tab inside the body");
+    assertNull(RegistryFile.canonicalPemBody("-----BEGIN CERTIFICATE-----\nA===\n-----END CERTIFICATE-----"),
+        "not Base64");
+  }
+
+  @Test
+  void aCaWrittenWithCrlfOrANoteBeforeItLoadsAsTheSameCertificate() throws Exception {
+    JsonArray tenants = new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null));
+    for (String pem : List.of(acmePem.replace("\n", "\r\n"), "issued by ops\n" + acmePem)) {
+      String json = doc(tenants, new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString())
+          .put("certificate", pem)), new JsonArray());
+      RegistrySnapshot s = RegistryFile.load(json, AT, 1);
+      assertEquals(acmeCa.certificate(), s.cas().iterator().next().certificate());
+    }
   }
 
   @Test

@@ -78,7 +78,8 @@ class RevokedSerialsTest {
       added.add(serial);
       b.add(serial.toString(16));
     }
-    assertFalse(b.add(added.get(7).toString(16)), "already there");
+    b.add(added.get(7).toString(16)); // already there: counted once
+    b.add("00:" + added.get(9).toString(16).toUpperCase(java.util.Locale.ROOT)); // the same number, written otherwise
     RevokedSerials set = b.build();
     for (BigInteger s : added) {
       assertTrue(set.contains(s.toString(16)), s.toString(16));
@@ -108,6 +109,29 @@ class RevokedSerialsTest {
     assertFalse(base.contains("0"));
     RevokedSerials same = new RevokedSerials.Builder(base, 0).build();
     assertTrue(same.contains("2e") && same.size() == 3);
+  }
+
+  @Test
+  void aSerialAddedAgainOnTopOfABaseIsCountedOnce() {
+    RevokedSerials base = of("1f", "2e");
+    RevokedSerials.Builder more = new RevokedSerials.Builder(base, 1);
+    more.add("00:1F");
+    more.add("3d");
+    RevokedSerials extended = more.build();
+    assertEquals(3, extended.size());
+    assertTrue(extended.contains("1f") && extended.contains("2e") && extended.contains("3d"));
+  }
+
+  @Test
+  void aSerialIsReadFromTheMiddleOfABufferWithoutWhatSurroundsIt() {
+    char[] buffer = "xx 00:Ab yy".toCharArray();
+    RevokedSerials.Builder b = new RevokedSerials.Builder(0);
+    b.add(buffer, 2, 7); // " 00:Ab " : blanks at the edges are ignored, as in add(String)
+    assertTrue(RevokedSerials.isSerial(buffer, 3, 5));
+    assertFalse(RevokedSerials.isSerial(buffer, 0, 5));
+    RevokedSerials set = b.build();
+    assertEquals(1, set.size());
+    assertTrue(set.contains("ab"));
   }
 
   @ParameterizedTest
