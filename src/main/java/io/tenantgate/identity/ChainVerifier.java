@@ -57,10 +57,11 @@ final class ChainVerifier {
       path.add(mids.get(0));
     } else {
       TenantCa ca = PeerChain.issuingCa(chain, trust, snapshot);
-      if (ca == null) {
+      X509Certificate caCertificate = ca == null ? null : ca.certificateOrNull(); // null: unusable, logged there
+      if (caCertificate == null) {
         return Failure.UNKNOWN_CA;
       }
-      path.add(ca.certificate());
+      path.add(caCertificate);
     }
     VerifiedChains cache = verified != null && verified.isFor(trust) ? verified : null;
     if (cache == null || !cache.covers(path, now.getTime())) {

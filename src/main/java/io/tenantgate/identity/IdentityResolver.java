@@ -95,8 +95,8 @@ public final class IdentityResolver {
     if (filledIn == null) {
       return true;
     }
-    X509Certificate c = filledIn.certificate();
-    return c.getNotBefore().getTime() <= nowMillis && nowMillis <= c.getNotAfter().getTime();
+    X509Certificate c = filledIn.certificateOrNull();
+    return c != null && c.getNotBefore().getTime() <= nowMillis && nowMillis <= c.getNotAfter().getTime();
   }
 
   /** Rules 2-5 against {@code snapshot}: run at the handshake and again on every registry change. */

@@ -271,7 +271,9 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   public Future<List<TenantStore.CaView>> listCas(String slug) {
     return read(file -> {
       Tenant t = tenant(file, slug);
-      return file.toSnapshot(Instant.now(), 0).cas().stream().filter(c -> c.tenantId().equals(t.id()))
+      // a CA whose PEM is unusable is reported on readiness by the file store, not listed here
+      return file.toSnapshot(Instant.now(), 0).cas().stream()
+          .filter(c -> c.tenantId().equals(t.id()) && c.certificateOrNull() != null)
           .sorted(Comparator.comparing(c -> c.certificate().getNotBefore()))
           .map(c -> new TenantStore.CaView(c.spkiSha256(), c.status(),
               c.certificate().getSubjectX500Principal().getName(),
@@ -299,7 +301,7 @@ public final class FileRegistryAdmin implements RegistryAdmin {
 
   private CertAndKey signingCa(RegistryFile file, Tenant t) throws IOException {
     List<TenantCa> cas = file.toSnapshot(Instant.now(), 0).cas().stream()
-        .filter(c -> c.tenantId().equals(t.id()) && c.status() == TenantStatus.ACTIVE)
+        .filter(c -> c.tenantId().equals(t.id()) && c.status() == TenantStatus.ACTIVE && c.certificateOrNull() != null)
         .sorted(Comparator.comparing((TenantCa c) -> c.certificate().getNotBefore()).reversed()).toList();
     for (TenantCa ca : cas) {
       Path key = keyFile(t.slug(), ca.certificate());

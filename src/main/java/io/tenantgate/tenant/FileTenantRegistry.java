@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -26,6 +27,8 @@ public final class FileTenantRegistry implements TenantRegistry {
   private final List<Consumer<RegistrySnapshot>> listeners = new CopyOnWriteArrayList<>();
   private volatile RegistrySnapshot snapshot = RegistrySnapshot.empty();
   private volatile String lastError;
+  /** CAs of the snapshot in force that did not parse when checked after its load (null: none). */
+  private volatile String caProblems;
   private Context context;
   private long timerId = -1;
   private String seenStamp;
@@ -101,8 +104,36 @@ public final class FileTenantRegistry implements TenantRegistry {
           LOG.info("op=registry.load store=file file={} version={} tenants={} cas={} revoked={}{}", file, next,
               s.tenants().size(), s.cas().size(), s.revokedCount(), recovered ? " recovered=true" : "");
           listeners.forEach(l -> l.accept(s));
+          checkCas(s);
           return null;
         });
+  }
+
+  /**
+   * Parses, off the event loop and after the snapshot is in force, every CA the load indexed by its
+   * stored hash without parsing ({@link TenantCa#problem()}), and reports any that is unusable on
+   * readiness until a later load has none: a broken entry is found here, not by a client.
+   */
+  private void checkCas(RegistrySnapshot s) {
+    vertx.executeBlocking(() -> {
+      List<String> problems = new ArrayList<>();
+      for (TenantCa ca : s.cas()) {
+        String problem = ca.problem();
+        if (problem != null) {
+          problems.add("CA " + ca.spkiSha256() + " of tenant " + ca.tenantId() + ": " + problem);
+        }
+      }
+      return problems;
+    }, false).onSuccess(problems -> {
+      if (snapshot == s) {
+        caProblems = problems.isEmpty() ? null
+            : problems.size() + " CA(s) unusable, first: " + problems.get(0);
+        if (caProblems != null) {
+          LOG.error("op=registry.load store=file file={} version={} outcome=ca_unusable count={} reason=\"{}\"", file,
+              s.version(), problems.size(), problems.get(0));
+        }
+      }
+    });
   }
 
   private void recordError(String message) {
@@ -123,7 +154,7 @@ public final class FileTenantRegistry implements TenantRegistry {
   public RegistryHealth health() {
     long age = snapshot.loadedAt().equals(Instant.EPOCH) ? -1
         : Duration.between(verifiedAt, Instant.now()).toMillis();
-    String err = lastError;
+    String err = lastError != null ? lastError : caProblems;
     return err == null ? new RegistryHealth(true, "file " + file + " version " + version, age)
         : new RegistryHealth(false, "file " + file + ": " + err, age);
   }

@@ -39,6 +39,9 @@ public final class RegistryFile {
     }
   });
 
+  /** A CA entry's stored SPKI hash and subject key identifier, named as the Postgres registry's columns. */
+  private static final String SPKI_KEY = "spki_sha256";
+  private static final String KEY_ID_KEY = "subject_key_id";
   private static final String PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
   private static final String PEM_END = "-----END CERTIFICATE-----";
 
@@ -102,9 +105,19 @@ public final class RegistryFile {
     return false;
   }
 
+  /**
+   * Adds a CA entry with its SPKI hash and subject key identifier beside the PEM, so that a load indexes
+   * it without parsing the certificate. Throws {@link IllegalArgumentException} for a PEM that does not parse.
+   */
   public RegistryFile addCa(UUID tenantId, String certificatePem, TenantStatus status) {
-    doc.getJsonArray("cas").add(new JsonObject().put("tenant", tenantId.toString())
-        .put("status", status.wire()).put("certificate", certificatePem));
+    X509Certificate cert = certificate(certificatePem);
+    JsonObject entry = new JsonObject().put("tenant", tenantId.toString()).put("status", status.wire())
+        .put(SPKI_KEY, Fingerprints.spkiSha256Hex(cert));
+    String keyId = KeyIdentifiers.subjectKeyId(cert);
+    if (keyId != null) {
+      entry.put(KEY_ID_KEY, keyId);
+    }
+    doc.getJsonArray("cas").add(entry.put("certificate", certificatePem));
     return this;
   }
 
@@ -162,7 +175,9 @@ public final class RegistryFile {
   public boolean setCaStatus(String spkiSha256, TenantStatus status) {
     for (Object o : doc.getJsonArray("cas")) {
       JsonObject ca = (JsonObject) o;
-      if (spkiSha256.equals(Fingerprints.spkiSha256Hex(certificate(ca.getString("certificate"))))) {
+      String stored = ca.getString(SPKI_KEY);
+      if (spkiSha256.equals(stored != null ? stored
+          : Fingerprints.spkiSha256Hex(certificate(ca.getString("certificate"))))) {
         ca.put("status", status.wire());
         return true;
       }
@@ -224,10 +239,47 @@ public final class RegistryFile {
         limits(t.getValue("limits"), "tenants[" + i + "].limits"));
   }
 
+  /**
+   * One {@code cas[i]} entry. An entry with {@code spki_sha256} (written by {@link #addCa}, with
+   * {@code subject_key_id} when the certificate has one) is indexed by those and its PEM parsed later
+   * ({@link TenantCa#ofPem}); an entry without (a file written by hand or by an older gateway) is
+   * parsed here.
+   */
   static TenantCa ca(JsonObject c, int i) {
-    X509Certificate cert = certificate(c.getString("certificate"));
-    return new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
-        status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert));
+    String pem = c.getString("certificate");
+    String spki = c.getString(SPKI_KEY);
+    if (spki == null) {
+      X509Certificate cert = certificate(pem);
+      return new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
+          status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert));
+    }
+    if (pem == null) {
+      throw new IllegalArgumentException("CA entry without certificate");
+    }
+    String keyId = c.getString(KEY_ID_KEY);
+    if (!isHex(spki, 64, 64)) {
+      throw new IllegalArgumentException("cas[" + i + "]." + SPKI_KEY + ": must be 64 lowercase hex digits, got '"
+          + spki + "'");
+    }
+    if (keyId != null && !isHex(keyId, 2, 128)) {
+      throw new IllegalArgumentException("cas[" + i + "]." + KEY_ID_KEY + ": must be lowercase hex, got '" + keyId
+          + "'");
+    }
+    return TenantCa.ofPem(spki, uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
+        status(c.getString("status", "active"), "cas[" + i + "].status"), pem, keyId);
+  }
+
+  private static boolean isHex(String s, int min, int max) {
+    if (s.length() < min || s.length() > max || s.length() % 2 != 0) {
+      return false;
+    }
+    for (int k = 0; k < s.length(); k++) {
+      char ch = s.charAt(k);
+      if (!(ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Adds the {@code serial} of {@code revoked[i]}, or refuses the entry naming it. */
@@ -281,7 +333,8 @@ public final class RegistryFile {
     }
   }
 
-  private static X509Certificate certificate(String pem) {
+  /** The first certificate of {@code pem}; {@link IllegalArgumentException} naming why it does not parse. */
+  static X509Certificate certificate(String pem) {
     if (pem == null) {
       throw new IllegalArgumentException("CA entry without certificate");
     }

@@ -223,6 +223,22 @@ class ChainVerifierTest {
   }
 
   @Test
+  void leafOnlyChainWhoseRegisteredCaDoesNotParseIsUnknownCa() {
+    // acme's entry indexed by its stored hash and key id, with globex's PEM beside them: unusable
+    io.tenantgate.tenant.RegistryFile file = io.tenantgate.tenant.RegistryFile.empty()
+        .addTenant(snapshot.tenantBySlug("acme"))
+        .addCa(snapshot.tenantBySlug("acme").id(), io.tenantgate.pki.Pem.certificates(acmeCa.certificate()),
+            TenantStatus.ACTIVE);
+    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(file.encode());
+    doc.getJsonArray("cas").getJsonObject(0).put("certificate",
+        io.tenantgate.pki.Pem.certificates(globexCa.certificate()));
+    RegistrySnapshot broken = io.tenantgate.tenant.RegistryFile.load(doc.encode(), Instant.now(), 2);
+    assertEquals(Failure.UNKNOWN_CA, ChainVerifier.verify(List.of(acmeLeaf.certificate()), trust, broken, new Date()));
+    assertEquals(null, ChainVerifier.verify(List.of(acmeLeaf.certificate(), acmeCa.certificate()), trust, broken,
+        new Date()), "a client sending its CA is judged on the chain it sent");
+  }
+
+  @Test
   void selfSignedClientCertIsUnknownCa() {
     X509Certificate self = CertificateBuilder.create().subjectCn("agent-1.acme.serviceradar")
         .keyUsage(KeyUsage.digitalSignature).clientAuth().build().certificate();

@@ -69,6 +69,32 @@ class HealthIT {
     }
   }
 
+  @Test
+  void aRegistryCaWhosePemDoesNotMatchItsStoredHashIsReportedWhileTheRestIsServed() throws Exception {
+    try (GatewayFixture gw = GatewayFixture.start(vertx)) {
+      long before = gw.gateway.registry().snapshot().version();
+      JsonObject doc = new JsonObject(gw.pki.registry().encode());
+      // globex's entry keeps its stored hash, with initech's certificate beside it
+      JsonObject globex = doc.getJsonArray("cas").getJsonObject(3);
+      globex.put("certificate", doc.getJsonArray("cas").getJsonObject(4).getString("certificate"));
+      Files.writeString(gw.registryFile, doc.encodePrettily());
+      Await.until(() -> "DEGRADED".equals(registryCheck(gw).getString("status")), Duration.ofSeconds(5),
+          "unusable CA reported");
+      String detail = registryCheck(gw).getString("detail");
+      assertTrue(detail.contains("1 CA(s) unusable") && detail.contains(globex.getString("spki_sha256")), detail);
+      assertTrue(gw.gateway.registry().snapshot().version() > before, "the new file is in force");
+      assertEquals(200, get(gw, "/health/ready").status());
+
+      gw.writeRegistry(gw.pki.registry());
+      Await.until(() -> "UP".equals(registryCheck(gw).getString("status")), Duration.ofSeconds(5),
+          "a good file clears it");
+    }
+  }
+
+  private JsonObject registryCheck(GatewayFixture gw) {
+    return get(gw, "/health/ready").body().getJsonObject("checks").getJsonObject("registry");
+  }
+
   record Reply(int status, JsonObject body) {
   }
 

@@ -126,6 +126,69 @@ class RegistryFileTest {
   }
 
   @Test
+  void addCaStoresTheKeyHashAndKeyIdBesideThePem() {
+    JsonObject entry = new JsonObject(twoTenants().encode()).getJsonArray("cas").getJsonObject(0);
+    assertEquals(spki(acmeCa), entry.getString("spki_sha256"));
+    assertEquals(KeyIdentifiers.subjectKeyId(acmeCa.certificate()), entry.getString("subject_key_id"));
+    assertEquals(acmePem, entry.getString("certificate"));
+    assertThrows(IllegalArgumentException.class, () -> RegistryFile.empty().addCa(ACME_ID, "not a pem",
+        TenantStatus.ACTIVE));
+  }
+
+  @Test
+  void aCaWithItsStoredHashIsIndexedByItAndItsPemParsedWhenFirstAsked() {
+    for (RegistrySnapshot s : List.of(RegistryFile.load(twoTenants().encode(), AT, 1),
+        RegistryFile.parse(twoTenants().encode()).toSnapshot(AT, 1))) {
+      TenantCa ca = s.caByKeyId(KeyIdentifiers.subjectKeyId(acmeCa.certificate()));
+      assertSame(ca, s.caBySpki(spki(acmeCa)));
+      assertNull(ca.problem());
+      assertEquals(acmeCa.certificate(), ca.certificate());
+    }
+  }
+
+  /** The registry with acme's entry changed: {@code field} set to {@code value}. */
+  private static String withAcmeEntry(String field, String value) {
+    JsonObject doc = new JsonObject(twoTenants().encode());
+    doc.getJsonArray("cas").getJsonObject(0).put(field, value);
+    return doc.encode();
+  }
+
+  @Test
+  void aStoredHashThatIsNotTheCertificatesMakesTheCaUnusableNotTheFile() {
+    RegistrySnapshot s = RegistryFile.load(withAcmeEntry("certificate", globexPem), AT, 1);
+    TenantCa ca = s.caBySpki(spki(acmeCa));
+    assertTrue(ca.problem().contains("hashes to " + spki(globexCa)), ca.problem());
+    assertNull(ca.certificateOrNull());
+    assertThrows(IllegalStateException.class, ca::certificate);
+    assertNull(s.caBySpki(spki(globexCa)).problem(), "the other CA is untouched");
+  }
+
+  @Test
+  void aStoredKeyIdThatIsNotTheCertificatesMakesTheCaUnusable() {
+    TenantCa ca = RegistryFile.load(withAcmeEntry("subject_key_id", "abcd"), AT, 1).caBySpki(spki(acmeCa));
+    assertTrue(ca.problem().contains("subject key identifier"), ca.problem());
+  }
+
+  @Test
+  void aStoredHashBesideAPemThatDoesNotParseMakesTheCaUnusable() {
+    String garbage = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    TenantCa ca = RegistryFile.load(withAcmeEntry("certificate", garbage), AT, 1).caBySpki(spki(acmeCa));
+    assertTrue(ca.problem().startsWith("CA certificate cannot be parsed"), ca.problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ABCD", "xyz", "", "0"})
+  void aStoredHashThatIsNotSixtyFourLowercaseHexDigitsRefusesTheFile(String spki) {
+    assertEquals("cas[0].spki_sha256: must be 64 lowercase hex digits, got '" + spki + "'",
+        message(withAcmeEntry("spki_sha256", spki)));
+  }
+
+  @Test
+  void aStoredKeyIdThatIsNotHexRefusesTheFile() {
+    assertEquals("cas[0].subject_key_id: must be lowercase hex, got 'k'", message(withAcmeEntry("subject_key_id", "k")));
+  }
+
+  @Test
   void encodingTwiceGivesTheSameText() {
     String once = twoTenants().encode();
     assertEquals(once, RegistryFile.parse(once).encode());
