@@ -1,5 +1,7 @@
 package io.tenantgate.identity;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.tenantgate.pki.ComponentTypes;
 import io.tenantgate.config.IdentityConfig;
 import io.tenantgate.error.Failure;
@@ -8,7 +10,11 @@ import io.tenantgate.pki.KeyIdentifiers;
 import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantCa;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -36,10 +42,22 @@ public final class IdentityResolver {
 
   private final IdentityConfig naming;
   private final Set<String> tenantPin;
+  /** What {@link #present} read from a chain, by the chain's bytes and the trust in force; null: off. */
+  private final Cache<ChainKey, PresentedChain> presented;
 
   public IdentityResolver(IdentityConfig naming, Collection<String> tenantPin) {
+    this(naming, tenantPin, 0);
+  }
+
+  /**
+   * @param presentedCacheSize how many presented chains to remember ({@code edge.tls.verifiedChainCacheSize}):
+   *     a reconnecting agent, and every resumed session, then skips parsing its certificates; 0 = parse each time
+   */
+  public IdentityResolver(IdentityConfig naming, Collection<String> tenantPin, int presentedCacheSize) {
     this.naming = naming;
     this.tenantPin = Set.copyOf(tenantPin);
+    this.presented = presentedCacheSize <= 0 ? null
+        : Caffeine.newBuilder().maximumSize(presentedCacheSize).executor(Runnable::run).build();
   }
 
   public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
@@ -47,11 +65,62 @@ public final class IdentityResolver {
   }
 
   /**
-   * Reads what resolution needs from a presented chain (leaf first), once per connection. The
-   * certificates are parsed afresh from their encoding, so a TLS engine's lazily parsed copies (kept
-   * by the session for the connection's life) stay unparsed.
+   * Reads what resolution needs from a presented chain (leaf first), once per connection, or finds what
+   * was read from the same chain before. The certificates are parsed afresh from their encoding, so a
+   * TLS engine's lazily parsed copies (kept by the session for the connection's life) stay unparsed.
    */
   public PresentedChain present(List<? extends Certificate> peerChain, PlatformTrust trust) {
+    ChainKey key = presented == null ? null : ChainKey.of(peerChain, trust);
+    if (key == null) {
+      return read(peerChain, trust);
+    }
+    PresentedChain p = presented.getIfPresent(key);
+    if (p == null) {
+      p = read(peerChain, trust);
+      presented.put(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * A presented chain by content: the SHA-256 over each certificate's length and DER (as
+   * {@link VerifiedChains} keys chains), and the trust it was read under (which of the certificates are
+   * roots depends on it, so after a TLS reload chains are read afresh).
+   */
+  private record ChainKey(PlatformTrust trust, ByteBuffer sha256) {
+    /** Null for no chain, or one whose certificates cannot be encoded (then read every time). */
+    static ChainKey of(List<? extends Certificate> chain, PlatformTrust trust) {
+      if (chain == null || chain.isEmpty()) {
+        return null;
+      }
+      try {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (Certificate c : chain) {
+          byte[] der = c.getEncoded();
+          sha.update((byte) (der.length >>> 24));
+          sha.update((byte) (der.length >>> 16));
+          sha.update((byte) (der.length >>> 8));
+          sha.update((byte) der.length);
+          sha.update(der);
+        }
+        return new ChainKey(trust, ByteBuffer.wrap(sha.digest()));
+      } catch (CertificateEncodingException | NoSuchAlgorithmException | RuntimeException e) {
+        return null;
+      }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ChainKey k && trust == k.trust && sha256.equals(k.sha256);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * System.identityHashCode(trust) + sha256.hashCode();
+    }
+  }
+
+  private PresentedChain read(List<? extends Certificate> peerChain, PlatformTrust trust) {
     List<X509Certificate> chain = peerChain == null ? List.of() : PeerChain.parsed(peerChain);
     if (chain.isEmpty()) {
       return PresentedChain.NONE;

@@ -158,7 +158,8 @@ public final class Gateway {
     if (bridge != null) {
       mounts.add(bridge.mount());
     }
-    IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin());
+    IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin(),
+        config.edge().tls().verifiedChainCacheSize());
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();

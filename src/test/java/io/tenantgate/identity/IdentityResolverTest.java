@@ -2,7 +2,9 @@ package io.tenantgate.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.config.IdentityConfig;
@@ -603,6 +605,30 @@ class IdentityResolverTest {
     wrapped.setAccessible(true);
     assertNull(wrapped.get(leaf), "the leaf was parsed in place");
     assertNull(wrapped.get(mid), "the CA certificate was parsed in place");
+  }
+
+  @Test
+  void aChainPresentedAgainIsReadOnceAndResolvesAsBefore() throws Exception {
+    IdentityResolver cached = new IdentityResolver(IdentityConfig.defaults(), List.of(), 100);
+    // the engine hands each connection its own copies of the same bytes
+    var first = List.of(new io.netty.handler.ssl.util.LazyX509Certificate(acmeAgent.certificate().getEncoded()),
+        new io.netty.handler.ssl.util.LazyX509Certificate(acmeCa.certificate().getEncoded()));
+    var again = List.of(new io.netty.handler.ssl.util.LazyX509Certificate(acmeAgent.certificate().getEncoded()),
+        new io.netty.handler.ssl.util.LazyX509Certificate(acmeCa.certificate().getEncoded()));
+    PresentedChain presented = cached.present(first, trust);
+    assertSame(presented, cached.present(again, trust));
+    assertEquals(resolver.resolve(resolver.present(first, trust), standard()), cached.resolve(presented, standard()));
+
+    assertNotSame(presented, cached.present(List.of(acmeAgent.certificate()), trust), "the leaf alone is another chain");
+    CertAndKey otherAgent = Pki.issueComponent(acmeCa, ComponentCertSpec.of("agent-002", "acme"));
+    PresentedChain other = cached.present(List.of(otherAgent.certificate(), acmeCa.certificate()), trust);
+    assertEquals("agent-002", accepted(cached.resolve(other, standard())).componentId());
+    // a TLS reload brings a new trust: which certificates are roots may differ, so the chain is read again
+    PresentedChain underNewTrust = cached.present(again, PlatformTrust.of(List.of(root.certificate())));
+    assertNotSame(presented, underNewTrust);
+    assertEquals(cached.resolve(presented, standard()), cached.resolve(underNewTrust, standard()));
+    assertNotSame(presented, resolver.present(first, trust), "no cache: read every time");
+    assertNotSame(resolver.present(first, trust), resolver.present(first, trust));
   }
 
   @Test
