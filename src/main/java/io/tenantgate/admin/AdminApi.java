@@ -267,7 +267,7 @@ final class AdminApi {
 
   private static JsonArray casJson(List<TenantStore.CaView> cas) {
     return new JsonArray(cas.stream().map(ca -> new JsonObject().put("spki_sha256", ca.spkiSha256())
-        .put("status", ca.status().wire()).put("subject", ca.subject()).put("not_after", ca.notAfter().toString())
+        .put("status", ca.status().wire()).put("subject", ca.subject()).put("not_after", java.util.Objects.toString(ca.notAfter(), null))
         .put("key_stored", ca.keyStored())).toList());
   }
 

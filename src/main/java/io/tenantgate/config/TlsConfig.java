@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<String> protocols,
     SslEngine engine, Duration handshakeTimeout, Duration reloadInterval, List<Path> crlFiles,
-    SessionTicketsConfig sessionTickets, int verifiedChainCacheSize) {
+    SessionTicketsConfig sessionTickets, int verifiedChainCacheSize, int presentedChainCacheSize) {
 
   private static final Set<String> ALLOWED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
@@ -85,7 +85,9 @@ public record TlsConfig(Path certFile, Path keyFile, Path clientCaFile, List<Str
     List<Path> crls = n.strings("crlFiles", List.of()).stream().map(paths::resolve).toList();
     SessionTicketsConfig tickets = SessionTicketsConfig.parse(n.child("sessionTickets"), paths);
     int verifiedChains = n.integer("verifiedChainCacheSize", 100_000, 0, 10_000_000);
+    int presentedChains = n.integer("presentedChainCacheSize", 10_000, 0, 1_000_000);
     n.rejectUnknownKeys();
-    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload, crls, tickets, verifiedChains);
+    return new TlsConfig(cert, key, ca, protocols, engine, hs, reload, crls, tickets, verifiedChains,
+        presentedChains);
   }
 }

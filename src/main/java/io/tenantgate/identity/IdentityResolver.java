@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.naming.NamingException;
 import javax.naming.directory.Attribute;
 import javax.naming.ldap.LdapName;
@@ -42,22 +43,30 @@ public final class IdentityResolver {
 
   private final IdentityConfig naming;
   private final Set<String> tenantPin;
-  /** What {@link #present} read from a chain, by the chain's bytes and the trust in force; null: off. */
-  private final Cache<ChainKey, PresentedChain> presented;
+  /** How many presented chains {@link #present} remembers (0: none). */
+  private final int presentedCacheSize;
+  /**
+   * What {@link #present} read from chains under one trust, by the chains' bytes. A new trust (TLS
+   * reload: which certificates are roots may change) gets a new, empty cache; the old one, and the old
+   * trust, are dropped with it.
+   */
+  private final AtomicReference<PresentedCache> presented = new AtomicReference<>();
 
   public IdentityResolver(IdentityConfig naming, Collection<String> tenantPin) {
     this(naming, tenantPin, 0);
   }
 
   /**
-   * @param presentedCacheSize how many presented chains to remember ({@code edge.tls.verifiedChainCacheSize}):
+   * @param presentedCacheSize how many presented chains to remember ({@code edge.tls.presentedChainCacheSize}):
    *     a reconnecting agent, and every resumed session, then skips parsing its certificates; 0 = parse each time
    */
   public IdentityResolver(IdentityConfig naming, Collection<String> tenantPin, int presentedCacheSize) {
     this.naming = naming;
     this.tenantPin = Set.copyOf(tenantPin);
-    this.presented = presentedCacheSize <= 0 ? null
-        : Caffeine.newBuilder().maximumSize(presentedCacheSize).executor(Runnable::run).build();
+    this.presentedCacheSize = presentedCacheSize;
+  }
+
+  private record PresentedCache(PlatformTrust trust, Cache<ByteBuffer, PresentedChain> chains) {
   }
 
   public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
@@ -70,53 +79,50 @@ public final class IdentityResolver {
    * TLS engine's lazily parsed copies (kept by the session for the connection's life) stay unparsed.
    */
   public PresentedChain present(List<? extends Certificate> peerChain, PlatformTrust trust) {
-    ChainKey key = presented == null ? null : ChainKey.of(peerChain, trust);
+    ByteBuffer key = presentedCacheSize <= 0 ? null : chainKey(peerChain);
     if (key == null) {
       return read(peerChain, trust);
     }
-    PresentedChain p = presented.getIfPresent(key);
+    PresentedCache cache = presented.get();
+    if (cache == null || cache.trust() != trust) {
+      PresentedCache fresh = new PresentedCache(trust,
+          Caffeine.newBuilder().maximumSize(presentedCacheSize).executor(Runnable::run).build());
+      // a connection still under the old trust loses the race and reads its chain without caching it
+      cache = presented.compareAndSet(cache, fresh) ? fresh : presented.get();
+      if (cache.trust() != trust) {
+        return read(peerChain, trust);
+      }
+    }
+    PresentedChain p = cache.chains().getIfPresent(key);
     if (p == null) {
       p = read(peerChain, trust);
-      presented.put(key, p);
+      cache.chains().put(key, p);
     }
     return p;
   }
 
   /**
    * A presented chain by content: the SHA-256 over each certificate's length and DER (as
-   * {@link VerifiedChains} keys chains), and the trust it was read under (which of the certificates are
-   * roots depends on it, so after a TLS reload chains are read afresh).
+   * {@link VerifiedChains} keys chains); null for no chain, or one whose certificates cannot be encoded
+   * (then read every time).
    */
-  private record ChainKey(PlatformTrust trust, ByteBuffer sha256) {
-    /** Null for no chain, or one whose certificates cannot be encoded (then read every time). */
-    static ChainKey of(List<? extends Certificate> chain, PlatformTrust trust) {
-      if (chain == null || chain.isEmpty()) {
-        return null;
-      }
-      try {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        for (Certificate c : chain) {
-          byte[] der = c.getEncoded();
-          sha.update((byte) (der.length >>> 24));
-          sha.update((byte) (der.length >>> 16));
-          sha.update((byte) (der.length >>> 8));
-          sha.update((byte) der.length);
-          sha.update(der);
-        }
-        return new ChainKey(trust, ByteBuffer.wrap(sha.digest()));
-      } catch (CertificateEncodingException | NoSuchAlgorithmException | RuntimeException e) {
-        return null;
-      }
+  private static ByteBuffer chainKey(List<? extends Certificate> chain) {
+    if (chain == null || chain.isEmpty()) {
+      return null;
     }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof ChainKey k && trust == k.trust && sha256.equals(k.sha256);
-    }
-
-    @Override
-    public int hashCode() {
-      return 31 * System.identityHashCode(trust) + sha256.hashCode();
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (Certificate c : chain) {
+        byte[] der = c.getEncoded();
+        sha.update((byte) (der.length >>> 24));
+        sha.update((byte) (der.length >>> 16));
+        sha.update((byte) (der.length >>> 8));
+        sha.update((byte) der.length);
+        sha.update(der);
+      }
+      return ByteBuffer.wrap(sha.digest());
+    } catch (CertificateEncodingException | NoSuchAlgorithmException | RuntimeException e) {
+      return null;
     }
   }
 
@@ -175,7 +181,8 @@ public final class IdentityResolver {
     }
     TenantCa ca = p.caSpki != null ? snapshot.caBySpki(p.caSpki) : p.caKeyId != null ? snapshot.caByKeyId(p.caKeyId)
         : null;
-    Tenant tenant = ca == null ? null : snapshot.tenant(ca.tenantId());
+    // a registry CA whose PEM does not parse, or does not match the hash it is indexed by, binds nobody
+    Tenant tenant = ca == null || ca.certificateOrNull() == null ? null : snapshot.tenant(ca.tenantId());
     if (tenant == null) {
       return Resolution.refused(Failure.UNKNOWN_CA, null);
     }

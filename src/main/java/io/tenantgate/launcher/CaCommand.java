@@ -56,9 +56,12 @@ final class CaCommand implements Runnable {
     Future<Result> run(RegistryAdmin admin, String actor) {
       return admin.listCas(tenant).map(cas -> Result.list("cas", cas.stream().map(c -> new JsonObject()
               .put("spki_sha256", c.spkiSha256()).put("status", c.status().wire()).put("subject", c.subject())
-              .put("not_after", c.notAfter().toString()).put("key_stored", c.keyStored())).toList(),
-          c -> String.format("%s %-8s until %s%s", c.getString("spki_sha256"), c.getString("status"),
-              c.getString("not_after"), c.getBoolean("key_stored") ? "" : " (key held elsewhere)"), "no CAs"));
+              .put("not_after", java.util.Objects.toString(c.notAfter(), null)).put("key_stored", c.keyStored()))
+              .toList(),
+          c -> c.getString("not_after") == null
+              ? String.format("%s %-8s %s", c.getString("spki_sha256"), c.getString("status"), c.getString("subject"))
+              : String.format("%s %-8s until %s%s", c.getString("spki_sha256"), c.getString("status"),
+                  c.getString("not_after"), c.getBoolean("key_stored") ? "" : " (key held elsewhere)"), "no CAs"));
     }
   }
 

@@ -159,7 +159,7 @@ public final class Gateway {
       mounts.add(bridge.mount());
     }
     IdentityResolver resolver = new IdentityResolver(config.identity(), config.edge().tenantPin(),
-        config.edge().tls().verifiedChainCacheSize());
+        config.edge().tls().presentedChainCacheSize());
     Promise<Integer> edgeBound = Promise.promise();
     Promise<Integer> opsBound = Promise.promise();
     AtomicBoolean edgeUp = new AtomicBoolean();

@@ -79,12 +79,13 @@ final class TenantCommand implements Runnable {
         JsonObject limits = store.limitDefaults().describe(t.limits());
         JsonObject json = json(t).put("cas", new io.vertx.core.json.JsonArray(cas.stream().map(ca -> new JsonObject()
             .put("spki_sha256", ca.spkiSha256()).put("status", ca.status().wire()).put("not_after",
-                ca.notAfter().toString())).toList())).put("limits", limits);
+                java.util.Objects.toString(ca.notAfter(), null))).toList())).put("limits", limits);
         StringBuilder text = new StringBuilder(String.format("tenant %s (%s) %s in %s%n", t.slug(), t.id(),
             t.status().wire(), admin.describe()));
         text.append("name: ").append(t.name()).append('\n');
-        cas.forEach(ca -> text.append(String.format("ca %s %-9s until %s%n", ca.spkiSha256(), ca.status().wire(),
-            ca.notAfter())));
+        cas.forEach(ca -> text.append(ca.notAfter() == null
+            ? String.format("ca %s %-9s %s%n", ca.spkiSha256(), ca.status().wire(), ca.subject())
+            : String.format("ca %s %-9s until %s%n", ca.spkiSha256(), ca.status().wire(), ca.notAfter())));
         text.append(TenantLimitsCommand.table(limits));
         return Result.of(json, text.toString().stripTrailing());
       }));

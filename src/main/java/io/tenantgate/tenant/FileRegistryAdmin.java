@@ -271,13 +271,14 @@ public final class FileRegistryAdmin implements RegistryAdmin {
   public Future<List<TenantStore.CaView>> listCas(String slug) {
     return read(file -> {
       Tenant t = tenant(file, slug);
-      // a CA whose PEM is unusable is reported on readiness by the file store, not listed here
-      return file.toSnapshot(Instant.now(), 0).cas().stream()
-          .filter(c -> c.tenantId().equals(t.id()) && c.certificateOrNull() != null)
-          .sorted(Comparator.comparing(c -> c.certificate().getNotBefore()))
-          .map(c -> new TenantStore.CaView(c.spkiSha256(), c.status(),
-              c.certificate().getSubjectX500Principal().getName(),
-              c.certificate().getNotAfter().toInstant().atOffset(ZoneOffset.UTC), keyFile(slug, c.certificate()) != null))
+      // a CA whose PEM is unusable is listed last, saying why (readiness names it too)
+      return file.toSnapshot(Instant.now(), 0).cas().stream().filter(c -> c.tenantId().equals(t.id()))
+          .sorted(Comparator.comparing((TenantCa c) -> c.certificateOrNull() == null ? Long.MAX_VALUE
+              : c.certificate().getNotBefore().getTime()))
+          .map(c -> c.certificateOrNull() == null
+              ? new TenantStore.CaView(c.spkiSha256(), c.status(), "unusable: " + c.problem(), null, false)
+              : new TenantStore.CaView(c.spkiSha256(), c.status(), c.certificate().getSubjectX500Principal().getName(),
+                  c.certificate().getNotAfter().toInstant().atOffset(ZoneOffset.UTC), keyFile(slug, c.certificate()) != null))
           .toList();
     });
   }

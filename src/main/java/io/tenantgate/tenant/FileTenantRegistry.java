@@ -124,14 +124,21 @@ public final class FileTenantRegistry implements TenantRegistry {
         }
       }
       return problems;
-    }, false).onSuccess(problems -> {
-      if (snapshot == s) {
-        caProblems = problems.isEmpty() ? null
-            : problems.size() + " CA(s) unusable, first: " + problems.get(0);
-        if (caProblems != null) {
-          LOG.error("op=registry.load store=file file={} version={} outcome=ca_unusable count={} reason=\"{}\"", file,
-              s.version(), problems.size(), problems.get(0));
-        }
+    }, false).onComplete(done -> {
+      if (snapshot != s) {
+        return; // a newer file is in force: its own check reports
+      }
+      if (done.failed()) {
+        caProblems = "checking the CAs failed: " + done.cause();
+        LOG.error("op=registry.check store=file file={} version={} outcome=error reason=\"{}\"", file, s.version(),
+            done.cause().toString());
+        return;
+      }
+      List<String> problems = done.result();
+      caProblems = problems.isEmpty() ? null : problems.size() + " CA(s) unusable, first: " + problems.get(0);
+      if (caProblems != null) {
+        LOG.error("op=registry.check store=file file={} version={} outcome=ca_unusable count={} reason=\"{}\"", file,
+            s.version(), problems.size(), problems.get(0));
       }
     });
   }

@@ -160,6 +160,7 @@ final class RevokedSerials {
     private int wordPairs;
     private boolean zero;
     private final Set<String> wide = new HashSet<>();
+    private char[] scratch = new char[MAX_SERIAL_CHARS];
 
     Builder(int expected) {
       this(EMPTY, expected);
@@ -177,7 +178,11 @@ final class RevokedSerials {
 
     /** Adds one serial (any form {@link RegistrySnapshot#normalizeSerial} accepts). */
     void add(String serial) {
-      add(serial.toCharArray(), 0, serial.length());
+      if (scratch.length < serial.length()) {
+        scratch = new char[serial.length()];
+      }
+      serial.getChars(0, serial.length(), scratch, 0); // a Postgres read adds a million: no array each
+      add(scratch, 0, serial.length());
     }
 
     /**

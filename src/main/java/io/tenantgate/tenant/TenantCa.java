@@ -27,8 +27,8 @@ public final class TenantCa {
   private final UUID tenantId;
   private final TenantStatus status;
   private final String subjectKeyId;
-  /** The PEM still to parse; null once parsed, or when built from a certificate. */
-  private String pem;
+  /** The PEM still to parse (kept when it proved unusable); null once parsed, or when built from a certificate. */
+  private volatile String pem;
   private volatile X509Certificate certificate;
   private volatile String problem;
 
@@ -87,7 +87,10 @@ public final class TenantCa {
     return c;
   }
 
-  /** The CA certificate, or null (logged once) when its PEM does not parse or match the stored key. */
+  /**
+   * The CA certificate, or null (logged once) when its PEM does not parse or match the stored key. The
+   * first call for a CA the file store's check has not reached yet parses it here, once (tens of µs).
+   */
   public X509Certificate certificateOrNull() {
     X509Certificate c = certificate;
     return c != null || problem != null ? c : parse();
@@ -118,8 +121,8 @@ public final class TenantCa {
       }
       reason = !key.equals(spkiSha256) ? "the certificate's key hashes to " + key + ", not to the stored spki_sha256"
           : "the certificate's subject key identifier is " + keyId + ", not the stored subject_key_id";
-    } catch (IllegalArgumentException e) {
-      reason = e.getMessage();
+    } catch (RuntimeException e) { // IllegalArgumentException naming the problem, or anything the JDK throws
+      reason = e.getMessage() != null ? e.getMessage() : e.toString();
     }
     problem = reason;
     LOG.warn("op=registry.ca tenant_id={} ca_spki_sha256={} outcome=unusable reason=\"{}\"", tenantId, spkiSha256,
@@ -131,7 +134,7 @@ public final class TenantCa {
   public boolean equals(Object o) {
     return o instanceof TenantCa c && Objects.equals(spkiSha256, c.spkiSha256) && Objects.equals(tenantId, c.tenantId)
         && status == c.status && Objects.equals(subjectKeyId, c.subjectKeyId)
-        && Objects.equals(certificateOrNull(), c.certificateOrNull());
+        && Objects.equals(certificateOrNull(), c.certificateOrNull()) && Objects.equals(pem, c.pem);
   }
 
   @Override

@@ -317,7 +317,10 @@ public final class TenantStore {
   public record PendingCa(Tenant tenant, String spkiSha256, String csrPem) {
   }
 
-  /** One of a tenant's CAs as the admin API and CLI list it. */
+  /**
+   * One of a tenant's CAs as the admin API and CLI list it. A file-registry CA whose PEM is unusable is
+   * listed with {@code notAfter} null and {@code subject} saying why ({@code unusable: ...}).
+   */
   public record CaView(String spkiSha256, TenantStatus status, String subject, OffsetDateTime notAfter,
       boolean keyStored) {
   }

@@ -2,6 +2,7 @@ package io.tenantgate.identity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -629,6 +630,23 @@ class IdentityResolverTest {
     assertEquals(cached.resolve(presented, standard()), cached.resolve(underNewTrust, standard()));
     assertNotSame(presented, resolver.present(first, trust), "no cache: read every time");
     assertNotSame(resolver.present(first, trust), resolver.present(first, trust));
+  }
+
+  @Test
+  void aRegistryCaWhosePemIsNotTheOneItsHashNamesBindsNobody() throws Exception {
+    // acme's entry keeps acme CA's stored hash and key id, with globex's PEM beside them
+    io.tenantgate.tenant.RegistryFile file = io.tenantgate.tenant.RegistryFile.empty().addTenant(acme)
+        .addCa(acme.id(), io.tenantgate.pki.Pem.certificates(acmeCa.certificate()), TenantStatus.ACTIVE);
+    io.vertx.core.json.JsonObject doc = new io.vertx.core.json.JsonObject(file.encode());
+    doc.getJsonArray("cas").getJsonObject(0).put("certificate", io.tenantgate.pki.Pem.certificates(globexCa.certificate()));
+    RegistrySnapshot broken = io.tenantgate.tenant.RegistryFile.load(doc.encode(), Instant.now(), 2);
+    assertNotNull(broken.caBySpki(Fingerprints.spkiSha256Hex(acmeCa.certificate())), "indexed by the stored hash");
+
+    assertRefused(Failure.UNKNOWN_CA, null, resolve(broken, acmeAgent.certificate(), acmeCa.certificate()));
+    assertRefused(Failure.UNKNOWN_CA, null, resolve(broken, acmeAgent.certificate()));
+    PresentedChain leafOnly = resolver.present(List.of(acmeAgent.certificate()), trust);
+    assertFalse(resolver.withinValidity(leafOnly, broken, System.currentTimeMillis()));
+    assertTrue(resolver.withinValidity(leafOnly, standard(), System.currentTimeMillis()));
   }
 
   @Test

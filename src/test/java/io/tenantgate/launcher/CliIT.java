@@ -2,6 +2,7 @@ package io.tenantgate.launcher;
 
 import static io.tenantgate.testing.Http.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tenantgate.dev.DevEnvironment;
@@ -99,6 +100,22 @@ class CliIT {
     CliRun usage = cli("tenant", "create", "--slug", "x");
     assertEquals(1, usage.exit());
     assertTrue(usage.err().contains("--config FILE") && usage.err().contains("--data DIR"), usage.err());
+
+    // initech's CA entry keeps its stored hash, with another CA's PEM beside it: listed as unusable, not hidden
+    JsonObject doc = new JsonObject(Files.readString(env.registryFile()));
+    io.vertx.core.json.JsonArray cas = doc.getJsonArray("cas");
+    String initechId = snap.tenantBySlug("initech").id().toString();
+    JsonObject initechCa = cas.stream().map(JsonObject.class::cast)
+        .filter(c -> c.getString("tenant").equals(initechId)).findFirst().orElseThrow();
+    JsonObject other = cas.stream().map(JsonObject.class::cast).filter(c -> c != initechCa).findFirst().orElseThrow();
+    initechCa.put("certificate", other.getString("certificate"));
+    Files.writeString(env.registryFile(), doc.encodePrettily());
+    JsonObject listedCa = ok("ca", "list", "--data", data, "--tenant", "initech", "--json").json().getJsonArray("cas")
+        .getJsonObject(0);
+    assertEquals(initechCa.getString("spki_sha256"), listedCa.getString("spki_sha256"));
+    assertTrue(listedCa.getString("subject").startsWith("unusable: the certificate's key hashes to"), listedCa.encode());
+    assertNull(listedCa.getValue("not_after"));
+    assertTrue(ok("ca", "list", "--data", data, "--tenant", "initech").out().contains("unusable:"));
   }
 
   /** Checks a key belongs to a certificate by signing with it. */

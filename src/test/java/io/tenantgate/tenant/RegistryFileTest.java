@@ -441,17 +441,59 @@ class RegistryFileTest {
   void aPlainPemBlockIsDecodedAsTheJdkReaderDecodesIt() throws Exception {
     byte[] der = acmeCa.certificate().getEncoded();
     assertArrayEquals(der, RegistryFile.canonicalPemBody(acmePem));
-    assertArrayEquals(der, RegistryFile.canonicalPemBody("\n " + acmePem.replace("\n", "\r\n") + "\n\n"));
+    assertArrayEquals(der, RegistryFile.canonicalPemBody("\r\n" + acmePem.replace("\n", "\r\n") + "\n\n"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a note\n", "-----BEGIN X509 CERTIFICATE-----\n"})
+  @ValueSource(strings = {"a note\n", "-----BEGIN X509 CERTIFICATE-----\n", " ", "\t"})
   void pemTheFastPathDoesNotTakeIsLeftToTheJdkReader(String prefix) {
     assertNull(RegistryFile.canonicalPemBody(prefix + acmePem));
     assertNull(RegistryFile.canonicalPemBody(acmePem + acmePem), "two blocks");
     assertNull(RegistryFile.canonicalPemBody(acmePem.replace("\n", "\n\t")), "a tab inside the body");
     assertNull(RegistryFile.canonicalPemBody("-----BEGIN CERTIFICATE-----\nA===\n-----END CERTIFICATE-----"),
         "not Base64");
+    assertNull(RegistryFile.canonicalPemBody(acmePem.replace("\n", "")), "all on one line");
+    assertNull(RegistryFile.canonicalPemBody(acmePem + "trailing text"), "text after the block");
+  }
+
+  /** What a load makes of {@code pem} as acme's CA: its certificate, or the refusal's message. */
+  private static Object loaded(String pem) {
+    JsonArray tenants = new JsonArray().add(tenantJson(ACME_ID.toString(), "acme", null));
+    String json = doc(tenants, new JsonArray().add(new JsonObject().put("tenant", ACME_ID.toString())
+        .put("certificate", pem)), new JsonArray());
+    try {
+      return RegistryFile.load(json, AT, 1).cas().iterator().next().certificate();
+    } catch (IllegalArgumentException e) {
+      assertEquals(e.getMessage(), message(json), "the tree refuses it alike");
+      return e.getMessage();
+    }
+  }
+
+  /** What the JDK's own PEM reader makes of {@code pem}: the certificate, or that it refuses it. */
+  private static Object jdk(String pem) {
+    try {
+      return java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    } catch (java.security.cert.CertificateException e) {
+      return "refused";
+    }
+  }
+
+  @Test
+  void pemLayoutsTheFastPathDoesNotTakeLoadAsTheJdkReaderReadsThem() throws Exception {
+    String body = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        .encodeToString(java.util.Arrays.copyOf(acmeCa.certificate().getEncoded(),
+            acmeCa.certificate().getEncoded().length + 2));
+    String trailingBytes = "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n";
+    for (String pem : List.of(trailingBytes, " " + acmePem, acmePem.replace("\n", ""), "note\n" + acmePem)) {
+      Object jdk = jdk(pem);
+      Object loaded = loaded(pem);
+      if (jdk instanceof java.security.cert.Certificate) {
+        assertEquals(jdk, loaded, pem);
+      } else {
+        assertTrue(String.valueOf(loaded).startsWith("CA certificate cannot be parsed"), pem + " -> " + loaded);
+      }
+    }
   }
 
   @Test
@@ -559,6 +601,58 @@ class RegistryFileTest {
       assertEquals(ca.tenantId(), streamed.tenantBySlug(tree.tenant(ca.tenantId()).slug()).id());
     }
     assertEquals(5_000, streamed.revokedCount());
+  }
+
+  @Test
+  void manyCasWrittenWithTheirStoredHashesLoadAsTheSameCas() {
+    JsonObject doc = manyTenants();
+    RegistryFile file = RegistryFile.parse(new JsonObject().put("tenants", doc.getJsonArray("tenants")).encode());
+    for (Object o : doc.getJsonArray("cas")) {
+      JsonObject c = (JsonObject) o;
+      file.addCa(UUID.fromString(c.getString("tenant")), c.getString("certificate"), TenantStatus.ACTIVE);
+    }
+    RegistrySnapshot parsedAtLoad = RegistryFile.load(doc.encode(), AT, 1);
+    RegistrySnapshot indexed = RegistryFile.load(file.encode(), AT, 1);
+    assertEquals(MANY, indexed.cas().size());
+    for (TenantCa ca : parsedAtLoad.cas()) {
+      TenantCa same = indexed.caBySpki(ca.spkiSha256());
+      assertSame(same, indexed.caByKeyId(ca.subjectKeyId()));
+      assertNull(same.problem());
+      assertEquals(ca, same);
+    }
+  }
+
+  /** A self-signed CA certificate with the subject key identifier extension {@code keyId} (null: none). */
+  private static String caWithKeyId(byte[] keyId) throws Exception {
+    java.security.KeyPair kp = KeyAlgorithm.EC_P256.generate();
+    org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=odd ca");
+    var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.TEN,
+        java.util.Date.from(AT.minusSeconds(60)), java.util.Date.from(AT.plusSeconds(86_400)), name, kp.getPublic());
+    builder.addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+        new org.bouncycastle.asn1.x509.BasicConstraints(0));
+    if (keyId != null) {
+      builder.addExtension(org.bouncycastle.asn1.x509.Extension.subjectKeyIdentifier, false,
+          new org.bouncycastle.asn1.x509.SubjectKeyIdentifier(keyId));
+    }
+    return Pem.certificates(new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(builder.build(
+        new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()))));
+  }
+
+  @Test
+  void aCaWithoutAKeyIdIsStoredWithItsHashAloneAndOneWithAnEmptyKeyIdIsParsedAtEachLoad() throws Exception {
+    String noKeyId = caWithKeyId(null);
+    String emptyKeyId = caWithKeyId(new byte[0]);
+    RegistryFile file = RegistryFile.empty().addTenant(new Tenant(ACME_ID, "acme", "Acme", TenantStatus.ACTIVE))
+        .addCa(ACME_ID, noKeyId, TenantStatus.ACTIVE).addCa(ACME_ID, emptyKeyId, TenantStatus.ACTIVE);
+    JsonArray cas = new JsonObject(file.encode()).getJsonArray("cas");
+    assertNotNull(cas.getJsonObject(0).getString("spki_sha256"));
+    assertNull(cas.getJsonObject(0).getString("subject_key_id"));
+    assertNull(cas.getJsonObject(1).getString("spki_sha256"), "an empty key id would not load: nothing stored");
+    RegistrySnapshot s = RegistryFile.load(file.encode(), AT, 1);
+    assertEquals(2, s.cas().size());
+    for (TenantCa ca : s.cas()) {
+      assertNull(ca.problem(), ca.toString());
+    }
   }
 
   @Test
