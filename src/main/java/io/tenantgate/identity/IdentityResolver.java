@@ -66,7 +66,13 @@ public final class IdentityResolver {
     this.presentedCacheSize = presentedCacheSize;
   }
 
-  private record PresentedCache(PlatformTrust trust, Cache<ByteBuffer, PresentedChain> chains) {
+  /** The chains read under {@code trust}; {@code previous}: the cache of the trust before it, if any. */
+  private record PresentedCache(PlatformTrust trust, Cache<ByteBuffer, PresentedChain> chains,
+      PresentedCache previous) {
+    /** This cache, or the previous one, when it is for {@code t}; else null. */
+    PresentedCache forTrust(PlatformTrust t) {
+      return trust == t ? this : previous != null && previous.trust == t ? previous : null;
+    }
   }
 
   public Resolution resolve(List<? extends Certificate> peerChain, PlatformTrust trust, RegistrySnapshot snapshot) {
@@ -83,15 +89,18 @@ public final class IdentityResolver {
     if (key == null) {
       return read(peerChain, trust);
     }
-    PresentedCache cache = presented.get();
-    if (cache == null || cache.trust() != trust) {
+    PresentedCache current = presented.get();
+    PresentedCache cache = current == null ? null : current.forTrust(trust);
+    if (cache == null) {
+      // a new trust (TLS reload): a fresh cache, the one before kept for connections still handshaking
+      // under the old trust (so they do not put it back), the one before that dropped with its trust
       PresentedCache fresh = new PresentedCache(trust,
-          Caffeine.newBuilder().maximumSize(presentedCacheSize).executor(Runnable::run).build());
-      // a connection still under the old trust loses the race and reads its chain without caching it
-      cache = presented.compareAndSet(cache, fresh) ? fresh : presented.get();
-      if (cache.trust() != trust) {
-        return read(peerChain, trust);
+          Caffeine.newBuilder().maximumSize(presentedCacheSize).executor(Runnable::run).build(),
+          current == null ? null : new PresentedCache(current.trust(), current.chains(), null));
+      if (!presented.compareAndSet(current, fresh)) {
+        return read(peerChain, trust); // another connection installed one meanwhile: read this chain alone
       }
+      cache = fresh;
     }
     PresentedChain p = cache.chains().getIfPresent(key);
     if (p == null) {

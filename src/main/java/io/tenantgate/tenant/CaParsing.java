@@ -23,8 +23,11 @@ final class CaParsing {
   private final Thread helper;
   private volatile boolean stop;
 
-  private CaParsing(List<JsonObject> entries) {
+  private final RegistrySnapshot previous;
+
+  private CaParsing(List<JsonObject> entries, RegistrySnapshot previous) {
     this.entries = entries;
+    this.previous = previous;
     this.parsed = new TenantCa[entries.size()];
     this.failed = new Throwable[entries.size()];
     if (entries.size() >= HELPER_THRESHOLD) {
@@ -36,9 +39,9 @@ final class CaParsing {
     }
   }
 
-  /** Starts parsing {@code entries} ({@code cas[i]} objects, in file order). */
-  static CaParsing start(List<JsonObject> entries) {
-    return new CaParsing(entries);
+  /** Starts parsing {@code entries} ({@code cas[i]} objects, in file order); see {@link RegistryFile#ca}. */
+  static CaParsing start(List<JsonObject> entries, RegistrySnapshot previous) {
+    return new CaParsing(entries, previous);
   }
 
   /**
@@ -71,7 +74,7 @@ final class CaParsing {
     int i;
     while (!stop && (i = next.getAndIncrement()) < parsed.length) {
       try {
-        parsed[i] = RegistryFile.ca(entries.get(i), i);
+        parsed[i] = RegistryFile.ca(entries.get(i), i, previous);
       } catch (Throwable t) { // NOPMD: handed to finish(), which rethrows it on the loader
         failed[i] = t;
         stop = true;

@@ -93,7 +93,8 @@ public final class FileTenantRegistry implements TenantRegistry {
     }
     long next = version + 1;
     // streamed from the file into the snapshot: neither the file's bytes nor a JSON tree are held whole
-    return vertx.executeBlocking(() -> RegistryFile.load(file, Instant.now(), next), false)
+    RegistrySnapshot previous = snapshot;
+    return vertx.executeBlocking(() -> RegistryFile.load(file, Instant.now(), next, previous), false)
         .map(s -> {
           seenStamp = stamp;
           verifiedAt = Instant.now();
@@ -118,6 +119,9 @@ public final class FileTenantRegistry implements TenantRegistry {
     vertx.executeBlocking(() -> {
       List<String> problems = new ArrayList<>();
       for (TenantCa ca : s.cas()) {
+        if (snapshot != s) {
+          break; // a newer file is in force: its own check reports
+        }
         String problem = ca.problem();
         if (problem != null) {
           problems.add("CA " + ca.spkiSha256() + " of tenant " + ca.tenantId() + ": " + problem);

@@ -202,7 +202,7 @@ public final class RegistryFile {
     List<TenantCa> cas = new ArrayList<>();
     JsonArray cs = doc.getJsonArray("cas");
     for (int i = 0; i < cs.size(); i++) {
-      cas.add(ca(entry(cs, i, "cas"), i));
+      cas.add(ca(entry(cs, i, "cas"), i, null));
     }
     RevokedSerials.Builder revoked = new RevokedSerials.Builder(doc.getJsonArray("revoked").size());
     JsonArray rs = doc.getJsonArray("revoked");
@@ -218,8 +218,18 @@ public final class RegistryFile {
    * {@code parse(json).toSnapshot(...)} accepts and refuses the rest with the same messages. Blocking.
    */
   public static RegistrySnapshot load(Path file, Instant loadedAt, long version) throws IOException {
+    return load(file, loadedAt, version, null);
+  }
+
+  /**
+   * {@link #load(Path, Instant, long)} of the next version of a file: a CA entry whose hash, key id and PEM
+   * are those of a CA in {@code previous} takes over that CA's parsed certificate (or its verdict), so a
+   * reload parses only the CAs that changed.
+   */
+  public static RegistrySnapshot load(Path file, Instant loadedAt, long version, RegistrySnapshot previous)
+      throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
-      return RegistryFileReader.read(in, loadedAt, version);
+      return RegistryFileReader.read(in, loadedAt, version, previous);
     }
   }
 
@@ -227,7 +237,7 @@ public final class RegistryFile {
   public static RegistrySnapshot load(String json, Instant loadedAt, long version) {
     try {
       return RegistryFileReader.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), loadedAt,
-          version);
+          version, null);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -247,9 +257,9 @@ public final class RegistryFile {
    * One {@code cas[i]} entry. An entry with {@code spki_sha256} (written by {@link #addCa}, with
    * {@code subject_key_id} when the certificate has one) is indexed by those and its PEM parsed later
    * ({@link TenantCa#ofPem}); an entry without (a file written by hand or by an older gateway) is
-   * parsed here.
+   * parsed here. A CA of {@code previous} (nullable) with the same hash, key id and PEM lends its parse.
    */
-  static TenantCa ca(JsonObject c, int i) {
+  static TenantCa ca(JsonObject c, int i, RegistrySnapshot previous) {
     String pem = c.getString("certificate");
     String spki = c.getString(SPKI_KEY);
     if (spki == null) {
@@ -270,7 +280,8 @@ public final class RegistryFile {
           + "'");
     }
     return TenantCa.ofPem(spki, uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
-        status(c.getString("status", "active"), "cas[" + i + "].status"), pem, keyId);
+        status(c.getString("status", "active"), "cas[" + i + "].status"), pem, keyId,
+        previous == null ? null : previous.caBySpki(spki));
   }
 
   private static boolean isHex(String s, int min, int max) {
@@ -380,7 +391,8 @@ public final class RegistryFile {
     }
     from += PEM_BEGIN.length();
     int to = pem.length();
-    while (to > from && pem.charAt(to - 1) <= ' ') {
+    while (to > from && (pem.charAt(to - 1) == '\n' || pem.charAt(to - 1) == '\r' || pem.charAt(to - 1) == ' '
+        || pem.charAt(to - 1) == '\t')) {
       to--;
     }
     if (to - from < PEM_END.length() + 2 || !pem.startsWith(PEM_END, to - PEM_END.length())
@@ -388,16 +400,21 @@ public final class RegistryFile {
       return null;
     }
     to -= PEM_END.length();
+    byte[] body = new byte[to - from];
+    int n = 0;
     for (int i = from; i < to; i++) {
       char c = pem.charAt(i);
       boolean base64 = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+'
           || c == '/' || c == '=';
-      if (!base64 && c != '\n' && c != '\r') {
+      if (base64) {
+        body[n++] = (byte) c;
+      } else if (c != '\n' && c != '\r') {
         return null;
       }
     }
     try {
-      return java.util.Base64.getMimeDecoder().decode(pem.substring(from, to));
+      // the strict decoder, as the JDK reader uses once it has dropped the line breaks
+      return java.util.Base64.getDecoder().decode(java.util.Arrays.copyOf(body, n));
     } catch (IllegalArgumentException e) {
       return null;
     }

@@ -39,14 +39,19 @@ final class RegistryFileReader {
   private char[] serialChars = new char[64];
   private int serialLength;
 
-  private RegistryFileReader(JsonParser parser) {
+  /** The snapshot this load replaces (nullable): unchanged CAs take over its parsed certificates. */
+  private final RegistrySnapshot previous;
+
+  private RegistryFileReader(JsonParser parser, RegistrySnapshot previous) {
     this.parser = parser;
+    this.previous = previous;
   }
 
   /** Reads the whole document; invalid JSON and broken entries are {@link IllegalArgumentException}s. */
-  static RegistrySnapshot read(InputStream in, Instant loadedAt, long version) throws IOException {
+  static RegistrySnapshot read(InputStream in, Instant loadedAt, long version, RegistrySnapshot previous)
+      throws IOException {
     try (JsonParser parser = JSON.createParser(in)) {
-      return new RegistryFileReader(parser).document(loadedAt, version);
+      return new RegistryFileReader(parser, previous).document(loadedAt, version);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("registry file is not valid JSON: " + e.getOriginalMessage(), e);
     }
@@ -87,7 +92,7 @@ final class RegistryFileReader {
         case "cas" -> {
           List<JsonObject> entries = new ArrayList<>();
           list(key, value, i -> entries.add(object()));
-          caLists.add(CaParsing.start(entries)); // parsed beside the rest of the stream: see CaParsing
+          caLists.add(CaParsing.start(entries, previous)); // parsed beside the rest of the stream: see CaParsing
         }
         case "revoked" -> {
           revoked = new RevokedSerials.Builder(0);

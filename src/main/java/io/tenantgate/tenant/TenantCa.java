@@ -27,8 +27,8 @@ public final class TenantCa {
   private final UUID tenantId;
   private final TenantStatus status;
   private final String subjectKeyId;
-  /** The PEM still to parse (kept when it proved unusable); null once parsed, or when built from a certificate. */
-  private volatile String pem;
+  /** The registry entry's PEM when the CA came from one indexed by its stored hash; null when built from a certificate. */
+  private final String pem;
   private volatile X509Certificate certificate;
   private volatile String problem;
 
@@ -52,7 +52,24 @@ public final class TenantCa {
    * {@code pem} parsed when first asked for.
    */
   static TenantCa ofPem(String spkiSha256, UUID tenantId, TenantStatus status, String pem, String subjectKeyId) {
-    return new TenantCa(spkiSha256, tenantId, status, Objects.requireNonNull(pem, "pem"), null, subjectKeyId);
+    return ofPem(spkiSha256, tenantId, status, pem, subjectKeyId, null);
+  }
+
+  /**
+   * {@link #ofPem(String, UUID, TenantStatus, String, String)}, taking over {@code before}'s parse (its
+   * certificate, or why it is unusable) when {@code before} (nullable: the same hash in the snapshot this
+   * one replaces) came from the same PEM with the same key id: a reload then parses only what changed,
+   * and re-resolving the open connections after it parses nothing on the event loops.
+   */
+  static TenantCa ofPem(String spkiSha256, UUID tenantId, TenantStatus status, String pem, String subjectKeyId,
+      TenantCa before) {
+    TenantCa ca = new TenantCa(spkiSha256, tenantId, status, Objects.requireNonNull(pem, "pem"), null, subjectKeyId);
+    if (before != null && pem.equals(before.pem) && spkiSha256.equals(before.spkiSha256)
+        && Objects.equals(subjectKeyId, before.subjectKeyId)) {
+      ca.certificate = before.certificate;
+      ca.problem = before.problem;
+    }
+    return ca;
   }
 
   public String spkiSha256() {
@@ -116,7 +133,6 @@ public final class TenantCa {
       String keyId = KeyIdentifiers.subjectKeyId(c);
       if (key.equals(spkiSha256) && Objects.equals(keyId, subjectKeyId)) {
         certificate = c;
-        pem = null;
         return c;
       }
       reason = !key.equals(spkiSha256) ? "the certificate's key hashes to " + key + ", not to the stored spki_sha256"
@@ -134,7 +150,14 @@ public final class TenantCa {
   public boolean equals(Object o) {
     return o instanceof TenantCa c && Objects.equals(spkiSha256, c.spkiSha256) && Objects.equals(tenantId, c.tenantId)
         && status == c.status && Objects.equals(subjectKeyId, c.subjectKeyId)
-        && Objects.equals(certificateOrNull(), c.certificateOrNull()) && Objects.equals(pem, c.pem);
+        && sameCertificate(c);
+  }
+
+  /** The same certificate; two unusable CAs: the same PEM text. */
+  private boolean sameCertificate(TenantCa c) {
+    X509Certificate mine = certificateOrNull();
+    X509Certificate theirs = c.certificateOrNull();
+    return mine != null || theirs != null ? Objects.equals(mine, theirs) : Objects.equals(pem, c.pem);
   }
 
   @Override

@@ -625,9 +625,14 @@ class IdentityResolverTest {
     PresentedChain other = cached.present(List.of(otherAgent.certificate(), acmeCa.certificate()), trust);
     assertEquals("agent-002", accepted(cached.resolve(other, standard())).componentId());
     // a TLS reload brings a new trust: which certificates are roots may differ, so the chain is read again
-    PresentedChain underNewTrust = cached.present(again, PlatformTrust.of(List.of(root.certificate())));
+    PlatformTrust reloaded = PlatformTrust.of(List.of(root.certificate()));
+    PresentedChain underNewTrust = cached.present(again, reloaded);
     assertNotSame(presented, underNewTrust);
     assertEquals(cached.resolve(presented, standard()), cached.resolve(underNewTrust, standard()));
+    // a connection still handshaking under the old trust finds its chain in the kept cache, and does not
+    // put the old trust back in front of the new one
+    assertSame(presented, cached.present(first, trust));
+    assertSame(underNewTrust, cached.present(first, reloaded));
     assertNotSame(presented, resolver.present(first, trust), "no cache: read every time");
     assertNotSame(resolver.present(first, trust), resolver.present(first, trust));
   }

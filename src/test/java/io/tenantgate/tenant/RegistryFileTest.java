@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -161,6 +162,33 @@ class RegistryFileTest {
     assertNull(ca.certificateOrNull());
     assertThrows(IllegalStateException.class, ca::certificate);
     assertNull(s.caBySpki(spki(globexCa)).problem(), "the other CA is untouched");
+  }
+
+  private static RegistrySnapshot reload(String json, RegistrySnapshot previous) throws Exception {
+    return RegistryFileReader.read(new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        AT, previous.version() + 1, previous);
+  }
+
+  @Test
+  void aReloadTakesOverTheParsedCertificateOfEveryCaWhosePemDidNotChange() throws Exception {
+    RegistrySnapshot first = RegistryFile.load(twoTenants().encode(), AT, 1);
+    X509Certificate acme = first.caBySpki(spki(acmeCa)).certificate();
+    assertNull(first.caBySpki(spki(globexCa)).problem());
+
+    // acme's CA disabled, globex's entry given initech's PEM: acme keeps its parse, globex is parsed again
+    JsonObject doc = new JsonObject(twoTenants().encode());
+    doc.getJsonArray("cas").getJsonObject(0).put("status", "disabled");
+    doc.getJsonArray("cas").getJsonObject(1).put("certificate", acmePem);
+    RegistrySnapshot second = reload(doc.encode(), first);
+    TenantCa acmeAgain = second.caBySpki(spki(acmeCa));
+    assertEquals(TenantStatus.DISABLED, acmeAgain.status());
+    assertSame(acme, acmeAgain.certificate(), "taken over, not parsed again");
+    assertTrue(second.caBySpki(spki(globexCa)).problem().contains("hashes to " + spki(acmeCa)));
+
+    // and an unusable verdict is taken over as well, until the PEM changes
+    RegistrySnapshot third = reload(doc.encode(), second);
+    assertEquals(second.caBySpki(spki(globexCa)).problem(), third.caBySpki(spki(globexCa)).problem());
+    assertNull(reload(twoTenants().encode(), third).caBySpki(spki(globexCa)).problem(), "the right PEM again");
   }
 
   @Test
@@ -485,7 +513,12 @@ class RegistryFileTest {
         .encodeToString(java.util.Arrays.copyOf(acmeCa.certificate().getEncoded(),
             acmeCa.certificate().getEncoded().length + 2));
     String trailingBytes = "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n";
-    for (String pem : List.of(trailingBytes, " " + acmePem, acmePem.replace("\n", ""), "note\n" + acmePem)) {
+    String extraPadding = acmePem.replace("\n-----END", "=\n-----END");
+    String controlAfter = acmePem + "\u0001";
+    assertNull(RegistryFile.canonicalPemBody(extraPadding));
+    assertNull(RegistryFile.canonicalPemBody(controlAfter));
+    for (String pem : List.of(trailingBytes, " " + acmePem, acmePem.replace("\n", ""), "note\n" + acmePem,
+        extraPadding, controlAfter, "\r\n" + acmePem.replace("\n", "\r\n") + " \t\n", acmePem)) {
       Object jdk = jdk(pem);
       Object loaded = loaded(pem);
       if (jdk instanceof java.security.cert.Certificate) {
