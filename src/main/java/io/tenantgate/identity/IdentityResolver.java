@@ -11,10 +11,7 @@ import io.tenantgate.tenant.RegistrySnapshot;
 import io.tenantgate.tenant.Tenant;
 import io.tenantgate.tenant.TenantCa;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -47,8 +44,8 @@ public final class IdentityResolver {
   private final int presentedCacheSize;
   /**
    * What {@link #present} read from chains under one trust, by the chains' bytes. A new trust (TLS
-   * reload: which certificates are roots may change) gets a new, empty cache; the old one, and the old
-   * trust, are dropped with it.
+   * reload: which certificates are roots may change) gets a new, empty cache; the one before is kept for
+   * handshakes still under the old trust, and any older one is dropped with its trust.
    */
   private final AtomicReference<PresentedCache> presented = new AtomicReference<>();
 
@@ -85,7 +82,9 @@ public final class IdentityResolver {
    * TLS engine's lazily parsed copies (kept by the session for the connection's life) stay unparsed.
    */
   public PresentedChain present(List<? extends Certificate> peerChain, PlatformTrust trust) {
-    ByteBuffer key = presentedCacheSize <= 0 ? null : chainKey(peerChain);
+    // a chain by content, as VerifiedChains keys it
+    ByteBuffer key = presentedCacheSize <= 0 || peerChain == null || peerChain.isEmpty() ? null
+        : VerifiedChains.key(peerChain);
     if (key == null) {
       return read(peerChain, trust);
     }
@@ -108,31 +107,6 @@ public final class IdentityResolver {
       cache.chains().put(key, p);
     }
     return p;
-  }
-
-  /**
-   * A presented chain by content: the SHA-256 over each certificate's length and DER (as
-   * {@link VerifiedChains} keys chains); null for no chain, or one whose certificates cannot be encoded
-   * (then read every time).
-   */
-  private static ByteBuffer chainKey(List<? extends Certificate> chain) {
-    if (chain == null || chain.isEmpty()) {
-      return null;
-    }
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (Certificate c : chain) {
-        byte[] der = c.getEncoded();
-        sha.update((byte) (der.length >>> 24));
-        sha.update((byte) (der.length >>> 16));
-        sha.update((byte) (der.length >>> 8));
-        sha.update((byte) der.length);
-        sha.update(der);
-      }
-      return ByteBuffer.wrap(sha.digest());
-    } catch (CertificateEncodingException | NoSuchAlgorithmException | RuntimeException e) {
-      return null;
-    }
   }
 
   private PresentedChain read(List<? extends Certificate> peerChain, PlatformTrust trust) {

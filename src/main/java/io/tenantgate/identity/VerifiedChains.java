@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -74,11 +75,14 @@ final class VerifiedChains {
     return chains.estimatedSize();
   }
 
-  /** SHA-256 over each certificate's length and DER; null if one cannot be encoded (then never cached). */
-  private static ByteBuffer key(List<X509Certificate> path) {
+  /**
+   * SHA-256 over each certificate's length and DER; null if one cannot be encoded (then never cached).
+   * {@link IdentityResolver} keys the chains it has read by it too.
+   */
+  static ByteBuffer key(List<? extends Certificate> path) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      for (X509Certificate c : path) {
+      for (Certificate c : path) {
         byte[] der = c.getEncoded();
         sha.update(ByteBuffer.allocate(4).putInt(der.length).array());
         sha.update(der);

@@ -262,26 +262,24 @@ public final class RegistryFile {
   static TenantCa ca(JsonObject c, int i, RegistrySnapshot previous) {
     String pem = c.getString("certificate");
     String spki = c.getString(SPKI_KEY);
-    if (spki == null) {
-      X509Certificate cert = certificate(pem);
-      return new TenantCa(Fingerprints.spkiSha256Hex(cert), uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
-          status(c.getString("status", "active"), "cas[" + i + "].status"), cert, KeyIdentifiers.subjectKeyId(cert));
-    }
-    if (pem == null) {
+    String keyId = c.getString(KEY_ID_KEY);
+    X509Certificate cert = spki == null ? certificate(pem) : null; // no stored hash: parsed (and refused) here
+    if (cert == null && pem == null) {
       throw new IllegalArgumentException("CA entry without certificate");
     }
-    String keyId = c.getString(KEY_ID_KEY);
-    if (!isHex(spki, 64, 64)) {
+    if (cert == null && !isHex(spki, 64, 64)) {
       throw new IllegalArgumentException("cas[" + i + "]." + SPKI_KEY + ": must be 64 lowercase hex digits, got '"
           + spki + "'");
     }
-    if (keyId != null && !isHex(keyId, 2, MAX_KEY_ID_HEX)) {
+    if (cert == null && keyId != null && !isHex(keyId, 2, MAX_KEY_ID_HEX)) {
       throw new IllegalArgumentException("cas[" + i + "]." + KEY_ID_KEY + ": must be lowercase hex, got '" + keyId
           + "'");
     }
-    return TenantCa.ofPem(spki, uuid(c.getString("tenant"), "cas[" + i + "].tenant"),
-        status(c.getString("status", "active"), "cas[" + i + "].status"), pem, keyId,
-        previous == null ? null : previous.caBySpki(spki));
+    UUID tenant = uuid(c.getString("tenant"), "cas[" + i + "].tenant");
+    TenantStatus status = status(c.getString("status", "active"), "cas[" + i + "].status");
+    return cert != null
+        ? new TenantCa(Fingerprints.spkiSha256Hex(cert), tenant, status, cert, KeyIdentifiers.subjectKeyId(cert))
+        : TenantCa.ofPem(spki, tenant, status, pem, keyId, previous == null ? null : previous.caBySpki(spki));
   }
 
   private static boolean isHex(String s, int min, int max) {

@@ -49,17 +49,10 @@ public final class TenantCa {
 
   /**
    * A CA known by its stored SPKI hash and subject key identifier (null: the certificate has none), its
-   * {@code pem} parsed when first asked for.
-   */
-  static TenantCa ofPem(String spkiSha256, UUID tenantId, TenantStatus status, String pem, String subjectKeyId) {
-    return ofPem(spkiSha256, tenantId, status, pem, subjectKeyId, null);
-  }
-
-  /**
-   * {@link #ofPem(String, UUID, TenantStatus, String, String)}, taking over {@code before}'s parse (its
-   * certificate, or why it is unusable) when {@code before} (nullable: the same hash in the snapshot this
-   * one replaces) came from the same PEM with the same key id: a reload then parses only what changed,
-   * and re-resolving the open connections after it parses nothing on the event loops.
+   * {@code pem} parsed when first asked for; or, when {@code before} (nullable: the same hash in the
+   * snapshot this one replaces) came from the same PEM with the same key id, taking over its parse (the
+   * certificate, or why it is unusable): a reload then parses only what changed, and re-resolving the
+   * open connections after it parses nothing on the event loops.
    */
   static TenantCa ofPem(String spkiSha256, UUID tenantId, TenantStatus status, String pem, String subjectKeyId,
       TenantCa before) {

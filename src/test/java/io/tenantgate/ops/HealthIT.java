@@ -84,6 +84,14 @@ class HealthIT {
       assertTrue(detail.contains("1 CA(s) unusable") && detail.contains(globex.getString("spki_sha256")), detail);
       assertTrue(gw.gateway.registry().snapshot().version() > before, "the new file is in force");
       assertEquals(200, get(gw, "/health/ready").status());
+      // globex's client, sending its own CA, is bound to nobody: refused, counted, and core sees nothing
+      double refusedBefore = gw.refusals("unknown_ca");
+      io.tenantgate.testing.Http.Response r = io.tenantgate.testing.Http.get(
+          gw.h1(gw.pki.component(gw.pki.globexCa, "agent-001", "globex")), "/broken-ca");
+      assertEquals(401, r.status());
+      assertEquals("unknown_ca", r.json().getString("reason"));
+      assertEquals(0, gw.core.count(), "core must see nothing");
+      assertEquals(refusedBefore + 1, gw.refusals("unknown_ca"));
 
       gw.writeRegistry(gw.pki.registry());
       Await.until(() -> "UP".equals(registryCheck(gw).getString("status")), Duration.ofSeconds(5),
